@@ -1,0 +1,37 @@
+/**
+ * What a Router is built from. The config file (src/config/) is parsed into these shapes;
+ * applications embedding the router pass them directly.
+ * @module
+ */
+import type { Clock } from "../platform/clock.ts";
+import type { Logger } from "../platform/logger.ts";
+import type { RandomSource } from "../platform/random.ts";
+
+export interface RealmOptions {
+  /** The realm URI clients name in HELLO. */
+  name: string;
+  /**
+   * URI check for topics and procedures: "loose" (spec MUST rules, default) or "strict"
+   * (components only [0-9a-z_]), WAMP spec "URIs".
+   */
+  uriCheck?: "loose" | "strict";
+  /**
+   * Enforce that client request ids are sequential (spec "IDs": session scope ids MUST start
+   * at 1 and increase by 1). Off by default because several deployed clients still use random
+   * request ids; Crossbar and Nexus do not enforce it either.
+   */
+  strictRequestIds?: boolean;
+}
+
+export interface RouterOptions {
+  realms?: RealmOptions[];
+  /** Create a realm on demand when a HELLO names an unknown one (default false). */
+  autoCreateRealms?: boolean;
+  /** A transport that has not sent HELLO within this time is dropped (default 10 s). */
+  helloTimeoutMs?: number;
+  /** `agent` announced in WELCOME. */
+  agent?: string;
+  clock?: Clock;
+  random?: RandomSource;
+  logger?: Logger;
+}
