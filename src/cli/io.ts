@@ -1,0 +1,20 @@
+/**
+ * Everything the CLI needs from its runtime, filled in by each `bin/<runtime>.ts`, so the CLI
+ * itself stays in the runtime-neutral core.
+ * @module
+ */
+import type { ServeFn } from "../config/listen_options.ts";
+
+export interface CliIO {
+  readTextFile(path: string): Promise<string>;
+  /** The runtime adapter's `serve`. */
+  serve: ServeFn;
+  /** Calls `handler` on SIGINT and SIGTERM. */
+  onShutdownSignal(handler: () => void): void;
+  /** Writes one line (the newline is added) to standard output. */
+  stdout(line: string): void;
+  /** Writes one line (the newline is added) to standard error. */
+  stderr(line: string): void;
+  /** E.g. `node v24.1.0`, shown by `--version` and in the start-up log. */
+  runtimeName: string;
+}

@@ -1,0 +1,112 @@
+/**
+ * The `junction` command, runtime-neutral: each `bin/<runtime>.ts` passes its argv and a
+ * {@link CliIO} and exits with the code this resolves to.
+ *
+ * Exit codes: 0 after a clean stop (or --help/--version), 1 when the server fails (a port in
+ * use, say), 2 for a usage or configuration error, which is reported before anything listens.
+ * @module
+ */
+import { ConfigError } from "../config/config_error.ts";
+import type { RunningListeners } from "../config/listen_options.ts";
+import { parseConfig, toRouterOptions, toServeOptions } from "../config/load.ts";
+import { defaultConfig, type JunctionConfig } from "../config/schema.ts";
+import { consoleLogger, type Logger } from "../platform/logger.ts";
+import { Router } from "../router/router.ts";
+import { VERSION } from "../version.ts";
+import { parseArgs } from "./args.ts";
+import type { CliIO } from "./io.ts";
+import { applyArgs } from "./overrides.ts";
+import { usage } from "./usage.ts";
+
+export type { CliIO } from "./io.ts";
+
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    io.stderr(`junction: ${parsed.error}`);
+    io.stderr("Run junction --help for usage");
+    return 2;
+  }
+  const { args } = parsed;
+  if (args.help) {
+    io.stdout(usage());
+    return 0;
+  }
+  if (args.version) {
+    io.stdout(`junction ${VERSION} (${io.runtimeName})`);
+    return 0;
+  }
+
+  const loaded = args.configPath === undefined ? defaultConfig() : await loadConfigFile(args.configPath, io);
+  if (!loaded) return 2;
+  const cfg = applyArgs(loaded, args);
+  const logger = consoleLogger(cfg.log.format, cfg.log.level);
+
+  // Listen for the signal before serving, so a signal during start-up is not lost.
+  let requestStop!: () => void;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  io.onShutdownSignal(() => requestStop());
+
+  const router = new Router({ ...toRouterOptions(cfg), logger });
+  let server: RunningListeners;
+  try {
+    server = await io.serve(router, toServeOptions(cfg));
+  } catch (err) {
+    logger.log("error", "cannot listen", { error: errorText(err) });
+    await router.shutdown();
+    return 1;
+  }
+  logger.log("info", "listening", {
+    websocket: `ws://${urlHost(server.host)}:${server.port}${cfg.transports.websocket.path}`,
+    rawsocket: server.rawSocketPort === null ? "off" : `tcp://${urlHost(cfg.transports.rawsocket.host)}:${server.rawSocketPort}`,
+    realms: cfg.realms.map((r) => r.name).join(","),
+    version: VERSION,
+    runtime: io.runtimeName,
+  });
+
+  await stopRequested;
+  return await stop(router, server, logger);
+}
+
+/** GOODBYE to every session first, then the listeners: clients learn why they were dropped. */
+async function stop(router: Router, server: RunningListeners, logger: Logger): Promise<number> {
+  logger.log("info", "stopping", { sessions: router.sessionCount });
+  try {
+    await router.shutdown();
+    await server.close();
+  } catch (err) {
+    logger.log("error", "unclean stop", { error: errorText(err) });
+    return 1;
+  }
+  logger.log("info", "stopped");
+  return 0;
+}
+
+/** The checked configuration, or undefined after reporting every problem on stderr. */
+async function loadConfigFile(path: string, io: CliIO): Promise<JunctionConfig | undefined> {
+  let text: string;
+  try {
+    text = await io.readTextFile(path);
+  } catch (err) {
+    io.stderr(`junction: cannot read the configuration file: ${path}: ${errorText(err)}`);
+    return undefined;
+  }
+  try {
+    return parseConfig(text, path);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const problem of err.problems) io.stderr(problem);
+    const n = err.problems.length;
+    io.stderr(`junction: not started: ${n} ${n === 1 ? "problem" : "problems"} in the configuration`);
+    return undefined;
+  }
+}
+
+/** IPv6 literals take brackets inside a URL. */
+function urlHost(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,77 @@
+/**
+ * From configuration text to the options the router and the listeners are built from. Parsing
+ * only: reading the file is the caller's business (the core does no file IO).
+ * @module
+ */
+import type { RealmOptions, RouterOptions } from "../router/options.ts";
+import { ConfigError } from "./config_error.ts";
+import { type ConfigFile, defaultConfig, defaultRealm, type JunctionConfig } from "./schema.ts";
+import type { ListenOptions } from "./listen_options.ts";
+import { validateConfig } from "./validate.ts";
+
+/**
+ * Parses and checks a JSON configuration file and fills in the defaults.
+ * @param source names the file in error messages, e.g. `config.json`
+ * @throws ConfigError listing every problem, each as `source: key.path: expected ..., found ...`
+ * @example
+ * ```ts
+ * const cfg = parseConfig('{"transports": {"websocket": {"port": 9000}}}', "junction.json");
+ * cfg.transports.websocket.port; // 9000
+ * cfg.realms[0]?.name; // "realm1"
+ * ```
+ */
+export function parseConfig(text: string, source: string): JunctionConfig {
+  let doc: unknown;
+  try {
+    // A BOM is invisible in editors but not valid JSON.
+    doc = JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (err) {
+    throw new ConfigError([`${source}: invalid JSON: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  const problems = validateConfig(doc);
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `${source}: ${p}`));
+  return withDefaults(doc as ConfigFile);
+}
+
+/** A checked file merged over the embedded defaults, key by key. */
+export function withDefaults(file: ConfigFile): JunctionConfig {
+  const d = defaultConfig();
+  return {
+    realms: file.realms ? file.realms.map((r) => ({ ...defaultRealm(r.name), ...r })) : d.realms,
+    autoCreateRealms: file.autoCreateRealms ?? d.autoCreateRealms,
+    helloTimeoutMs: file.helloTimeoutMs ?? d.helloTimeoutMs,
+    transports: {
+      websocket: { ...d.transports.websocket, ...file.transports?.websocket },
+      rawsocket: { ...d.transports.rawsocket, ...file.transports?.rawsocket },
+    },
+    log: { ...d.log, ...file.log },
+  };
+}
+
+/** The router's share of the configuration; the caller adds logger, clock and the like. */
+export function toRouterOptions(cfg: JunctionConfig): RouterOptions {
+  return {
+    realms: cfg.realms.map((r): RealmOptions => ({
+      name: r.name,
+      uriCheck: r.uriCheck,
+      strictRequestIds: r.strictRequestIds,
+    })),
+    autoCreateRealms: cfg.autoCreateRealms,
+    helloTimeoutMs: cfg.helloTimeoutMs,
+  };
+}
+
+/** The listeners' share of the configuration, in the shape every adapter's `serve` takes. */
+export function toServeOptions(cfg: JunctionConfig): ListenOptions {
+  const { websocket, rawsocket } = cfg.transports;
+  return {
+    host: websocket.host,
+    port: websocket.port,
+    path: websocket.path,
+    maxMessageSize: websocket.maxMessageSize,
+    rawSocketPort: rawsocket.enabled ? rawsocket.port : null,
+    rawSocketHost: rawsocket.host,
+    // rawsocket.maxMessageSize is not here: the core does RawSocket framing itself, so that
+    // limit belongs to the router (it has no option for it yet).
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * A realm: its sessions, its broker and its dealer. Messages of established sessions arrive
+ * here already validated in shape; the realm routes them to the part that owns the state.
+ * @module
+ */
+import type { Clock } from "../platform/clock.ts";
+import type { RandomSource } from "../platform/random.ts";
+import type { RealmPort, Session } from "../session/session.ts";
+import * as C from "../wamp/codes.ts";
+import type { Dict } from "../wamp/validate.ts";
+import { Broker } from "./broker.ts";
+import { Dealer } from "./dealer.ts";
+import type { RealmOptions } from "./options.ts";
+
+export class Realm implements RealmPort {
+  readonly name: string;
+  readonly strictRequestIds: boolean;
+  readonly broker: Broker;
+  readonly dealer: Dealer;
+  readonly #sessions = new Map<number, Session>();
+
+  constructor(options: RealmOptions, clock: Clock, random: RandomSource) {
+    this.name = options.name;
+    this.strictRequestIds = options.strictRequestIds ?? false;
+    const uriCheck = options.uriCheck ?? "loose";
+    const now = () => clock.now();
+    this.broker = new Broker(random, uriCheck, now);
+    this.dealer = new Dealer(random, uriCheck, now);
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  sessions(): IterableIterator<Session> {
+    return this.#sessions.values();
+  }
+
+  join(session: Session): void {
+    this.#sessions.set(session.id, session);
+  }
+
+  leave(session: Session): void {
+    if (this.#sessions.get(session.id) !== session) return;
+    this.#sessions.delete(session.id);
+    this.broker.removeSession(session);
+    this.dealer.removeSession(session);
+  }
+
+  dispatch(session: Session, code: number, m: readonly unknown[]): void {
+    switch (code) {
+      case C.PUBLISH:
+        this.broker.publish(session, m[1] as number, m[2] as Dict, m[3] as string, m[4] as unknown[] | undefined, m[5] as Dict | undefined);
+        return;
+      case C.SUBSCRIBE:
+        this.broker.subscribe(session, m[1] as number, m[2] as Dict, m[3] as string);
+        return;
+      case C.UNSUBSCRIBE:
+        this.broker.unsubscribe(session, m[1] as number, m[2] as number);
+        return;
+      case C.CALL:
+        this.dealer.call(session, m[1] as number, m[2] as Dict, m[3] as string, m[4] as unknown[] | undefined, m[5] as Dict | undefined);
+        return;
+      case C.CANCEL:
+        this.dealer.cancel(session, m[1] as number, m[2] as Dict);
+        return;
+      case C.REGISTER:
+        this.dealer.register(session, m[1] as number, m[2] as Dict, m[3] as string);
+        return;
+      case C.UNREGISTER:
+        this.dealer.unregister(session, m[1] as number, m[2] as number);
+        return;
+      case C.YIELD:
+        this.dealer.yield(session, m[1] as number, m[2] as Dict, m[3] as unknown[] | undefined, m[4] as Dict | undefined);
+        return;
+      case C.ERROR: {
+        // Spec: the only ERROR a client may send answers an INVOCATION.
+        if (m[1] !== C.INVOCATION) {
+          session.protocolViolation(`ERROR for request type ${String(m[1])}; a client may only send ERROR for INVOCATION (68)`);
+          return;
+        }
+        this.dealer.error(session, m[2] as number, m[3] as Dict, m[4] as string, m[5] as unknown[] | undefined, m[6] as Dict | undefined);
+        return;
+      }
+      default:
+        session.protocolViolation(`${C.messageName(code)} is not valid in an established session`);
+    }
+  }
+}

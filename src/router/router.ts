@@ -1,0 +1,145 @@
+/**
+ * The router: realms by name, the sessions on every transport, and the Acceptor that adapters
+ * hand their connections to. State here is owned by this node; nothing is global, so several
+ * routers can live in one process (tests, embedding, a future cluster node per process).
+ * @module
+ */
+import { type Clock, systemClock } from "../platform/clock.ts";
+import { type Logger, nullLogger } from "../platform/logger.ts";
+import { randomId53, type RandomSource, webRandom } from "../platform/random.ts";
+import type { Acceptor, ByteConnection, ConnectionSink, MessageConnection } from "../platform/transport.ts";
+import { chooseSubprotocol, serializerForSubprotocol } from "../serializer/registry.ts";
+import { MessagePeer, messageSink } from "../session/message_peer.ts";
+import { acceptRawSocket } from "../session/rawsocket_peer.ts";
+import { Session, type SessionHost } from "../session/session.ts";
+import * as U from "../wamp/uris.ts";
+import { isValidUri } from "../wamp/uri_check.ts";
+import type { RealmOptions, RouterOptions } from "./options.ts";
+import { Realm } from "./realm.ts";
+import { VERSION } from "../version.ts";
+
+export class Router implements Acceptor, SessionHost {
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly logger: Logger;
+  readonly helloTimeoutMs: number;
+  readonly agent: string;
+  readonly #autoCreate: boolean;
+  readonly #realms = new Map<string, Realm>();
+  /** Every session on a live transport, joined or not. */
+  readonly #sessions = new Set<Session>();
+  /** Session ids in use (global scope, spec "IDs"), to keep random ids unique on this node. */
+  readonly #sessionIds = new Set<number>();
+  #closing = false;
+
+  constructor(options: RouterOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? webRandom;
+    this.logger = options.logger ?? nullLogger;
+    this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
+    this.agent = options.agent ?? `Junction/${VERSION}`;
+    this.#autoCreate = options.autoCreateRealms ?? false;
+    for (const r of options.realms ?? []) this.addRealm(r);
+  }
+
+  /** Adds a realm; throws a RangeError for an invalid or duplicate name. */
+  addRealm(options: RealmOptions): Realm {
+    if (!isValidUri(options.name, "loose")) throw new RangeError(`Invalid realm name: "${options.name}" is not a valid URI`);
+    if (this.#realms.has(options.name)) throw new RangeError(`Duplicate realm: "${options.name}" already exists`);
+    const realm = new Realm(options, this.clock, this.random);
+    this.#realms.set(options.name, realm);
+    return realm;
+  }
+
+  realm(name: string): Realm | undefined {
+    return this.#realms.get(name);
+  }
+
+  /** Sessions on live transports (joined or still before HELLO). */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  // --- Acceptor ---
+
+  chooseSubprotocol(offered: readonly string[]): string | undefined {
+    return chooseSubprotocol(offered);
+  }
+
+  acceptMessages(conn: MessageConnection): ConnectionSink {
+    const serializer = serializerForSubprotocol(conn.protocol);
+    if (!serializer || this.#closing) {
+      conn.close(this.#closing ? 1001 : 1002, this.#closing ? "router shutting down" : "unsupported subprotocol");
+      return { message() {}, closed() {} };
+    }
+    const session = new Session(this, new MessagePeer(conn, serializer));
+    this.#sessions.add(session);
+    return messageSink(serializer, session);
+  }
+
+  acceptBytes(conn: ByteConnection): ConnectionSink {
+    if (this.#closing) {
+      conn.close();
+      return { message() {}, closed() {} };
+    }
+    return acceptRawSocket(conn, {
+      maxLength: 16 * 1024 * 1024,
+      onSession: (peer) => {
+        const session = new Session(this, peer);
+        this.#sessions.add(session);
+        return session;
+      },
+      logger: this.logger,
+    });
+  }
+
+  /**
+   * Says GOODBYE (`wamp.close.system_shutdown`) to every session and closes transports that
+   * have no session. Resolves once every transport is closed, or after `graceMs`.
+   */
+  shutdown(graceMs = 2_000): Promise<void> {
+    this.#closing = true;
+    for (const s of [...this.#sessions]) {
+      s.goodbye(U.CLOSE_SYSTEM_SHUTDOWN, "the router is shutting down", graceMs);
+    }
+    if (this.#sessions.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimer(graceMs + 100, () => resolve());
+      this.#onEmpty = () => {
+        this.clock.clearTimer(timer);
+        resolve();
+      };
+    });
+  }
+
+  #onEmpty: (() => void) | undefined;
+
+  // --- SessionHost ---
+
+  realmFor(uri: string): Realm | undefined {
+    const existing = this.#realms.get(uri);
+    if (existing || !this.#autoCreate) return existing;
+    this.logger.log("info", "realm created on demand", { realm: uri });
+    return this.addRealm({ name: uri });
+  }
+
+  newSessionId(): number {
+    for (;;) {
+      const id = randomId53(this.random);
+      if (!this.#sessionIds.has(id)) {
+        this.#sessionIds.add(id);
+        return id;
+      }
+    }
+  }
+
+  forget(session: Session): void {
+    this.#sessions.delete(session);
+    if (session.id) this.#sessionIds.delete(session.id);
+    if (this.#sessions.size === 0 && this.#onEmpty) {
+      const done = this.#onEmpty;
+      this.#onEmpty = undefined;
+      done();
+    }
+  }
+}

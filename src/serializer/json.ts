@@ -1,0 +1,72 @@
+/**
+ * `wamp.2.json`. Binary values travel as strings: `"\u0000"` + standard base64 (WAMP basic
+ * profile, "Binary conversion of JSON strings"; see the checklist §4.4), anywhere in a message.
+ * @module
+ */
+
+import { decodeBase64, encodeBase64 } from "./base64.ts";
+import type { Serializer } from "./types.ts";
+
+// Invalid UTF-8 must fail (a protocol violation), not turn into U+FFFD.
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Replaces every `Uint8Array` by its `"\0"`+base64 string. Copy-on-write: returns the very same
+ * object when nothing below it is binary, so the common case allocates nothing and
+ * `JSON.stringify` runs without a (slow) replacer.
+ */
+function binaryToStrings(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (value instanceof Uint8Array) return "\u0000" + encodeBase64(value);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const mapped = binaryToStrings(item);
+      if (mapped !== item) {
+        copy ??= value.slice();
+        copy[i] = mapped;
+      }
+    }
+    return copy ?? value;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    return value; // Dates and other class instances: JSON.stringify handles them (toJSON) as usual
+  }
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    const mapped = binaryToStrings(item);
+    if (mapped !== item) {
+      copy ??= { ...record };
+      // defineProperty: a plain assignment to "__proto__" (a legal key from JSON.parse) would
+      // change the copy's prototype instead of setting the key.
+      Object.defineProperty(copy, key, { value: mapped, writable: true, enumerable: true, configurable: true });
+    }
+  }
+  return copy ?? record;
+}
+
+function reviveBinary(_key: string, value: unknown): unknown {
+  return typeof value === "string" && value.charCodeAt(0) === 0 ? decodeBase64(value.slice(1)) : value;
+}
+
+export const jsonSerializer: Serializer = {
+  name: "json",
+  binary: false,
+  rawSocketId: 1,
+
+  encode(message: readonly unknown[]): string {
+    return JSON.stringify(binaryToStrings(message));
+  },
+
+  decode(frame: Uint8Array | string): unknown {
+    const text = typeof frame === "string" ? frame : utf8.decode(frame);
+    // JSON text cannot hold a raw U+0000 (control characters must be escaped), so a binary
+    // string always shows up as the 6-char escape; only then pay for a reviver.
+    const value: unknown = text.includes("\\u0000") ? JSON.parse(text, reviveBinary) : JSON.parse(text);
+    return value;
+  },
+};

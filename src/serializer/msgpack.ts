@@ -1,0 +1,103 @@
+/**
+ * `wamp.2.msgpack` on msgpackr, configured for plain MessagePack (spec v5: str/bin distinct) so
+ * that other WAMP peers can read it: no record extension, maps as objects, bin as `Uint8Array`.
+ * @module
+ */
+
+import { C1, Packr } from "msgpackr";
+import type { Serializer } from "./types.ts";
+
+/**
+ * msgpackr and cbor-x write every integer outside the 32-bit range as a float64. JavaScript
+ * peers cannot tell, but typed ones can: autobahn-python rejects a float where WAMP wants an id,
+ * and WAMP ids (sessions, subscriptions, publications, ...) are random integers up to 2^53, so
+ * most of them are past 2^32. Such numbers become `bigint`s, which both libraries write as
+ * 64-bit integers. Copy-on-write: returns the same object when there is nothing to change.
+ * Beyond `MAX_SAFE_INTEGER` a number stays a float: that is what JS encoders (`cbor`, msgpack5)
+ * do, and a 64-bit integer there would come back as a `bigint` to JS peers.
+ */
+export function wideIntegersToBigInt(value: unknown): unknown {
+  if (typeof value === "number") {
+    return (value | 0) === value || value >>> 0 === value || !Number.isSafeInteger(value) ? value : BigInt(value);
+  }
+  if (typeof value !== "object" || value === null || value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const mapped = wideIntegersToBigInt(item);
+      if (mapped !== item) {
+        copy ??= value.slice();
+        copy[i] = mapped;
+      }
+    }
+    return copy ?? value;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    const mapped = wideIntegersToBigInt(item);
+    if (mapped !== item) {
+      copy ??= { ...record };
+      // defineProperty: assigning to an own "__proto__" key would set the copy's prototype.
+      Object.defineProperty(copy, key, { value: mapped, writable: true, enumerable: true, configurable: true });
+    }
+  }
+  return copy ?? record;
+}
+
+/**
+ * The Node builds of msgpackr and cbor-x hand out `Buffer`s. A plain `Uint8Array` view over the
+ * same memory (no copy) is what the core promises, and decoding from a plain view makes the
+ * libraries' `slice` produce plain `Uint8Array` binaries too.
+ */
+export function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Decoding failures must be `Error`s with a recognisable message; libraries may throw others. */
+export function decodeFailure(format: string, cause: unknown): Error {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new Error(`${format} decode failed: ${detail}`, { cause });
+}
+
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  // Decoded bins must own their bytes: a view would pin the whole received frame (or socket
+  // chunk) in memory for as long as a retained event keeps the value.
+  copyBuffers: true,
+  // ids up to 2^53 arrive as uint64/int64; `number` is exact up to there.
+  int64AsType: "number",
+  largeBigIntToFloat: true,
+  // msgpackr's default writes `undefined` as a private fixext that other decoders do not know.
+  encodeUndefinedAsNil: true,
+});
+
+export const msgpackSerializer: Serializer = {
+  name: "msgpack",
+  binary: true,
+  rawSocketId: 2,
+
+  encode(message: readonly unknown[]): Uint8Array {
+    return plainBytes(packr.pack(wideIntegersToBigInt(message)));
+  },
+
+  decode(frame: Uint8Array | string): unknown {
+    if (typeof frame === "string") throw new Error("msgpack decode failed: text frame");
+    let value: unknown;
+    try {
+      value = packr.unpack(plainBytes(frame));
+    } catch (e) {
+      throw decodeFailure("msgpack", e);
+    }
+    // 0xC1 is "never used" in MessagePack; msgpackr returns a marker object instead of failing.
+    if (value === C1 || value === undefined) throw new Error("msgpack decode failed: not a value");
+    return value;
+  },
+};

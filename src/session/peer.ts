@@ -1,0 +1,29 @@
+/**
+ * The outbound half of a session's transport: encodes a WAMP message with the transport's
+ * serializer and hands the frame to the connection.
+ * @module
+ */
+import type { SendResult, TransportInfo } from "../platform/transport.ts";
+import type { SerializerName } from "../serializer/types.ts";
+
+/**
+ * Frames already encoded for one outbound message, keyed by wire format. A fan-out (one EVENT
+ * to many subscribers) encodes once per serializer and transport instead of once per peer.
+ */
+export type FrameCache = Map<string, Uint8Array | string>;
+
+/**
+ * What became of an outbound message: handed to the transport ("ok", or "backpressure" when
+ * its buffer is filling), "closed", "unencodable" (the serializer cannot carry a value), or
+ * "too_large" (over the peer's announced message limit). Nothing is sent in the last three.
+ */
+export type PeerSendResult = SendResult | "unencodable" | "too_large";
+
+export interface Peer {
+  readonly info: TransportInfo;
+  readonly serializer: SerializerName;
+  /** Encodes and sends. Never throws; the caller decides what an undeliverable message means. */
+  send(message: readonly unknown[], cache?: FrameCache): PeerSendResult;
+  /** Closes the transport after what was sent so far. */
+  close(code?: number, reason?: string): void;
+}

@@ -1,0 +1,345 @@
+/**
+ * One WAMP session over one transport: the router side of the spec's session state chart
+ * (HELLO -> WELCOME | ABORT, established, GOODBYE either way, ABORT on protocol violations).
+ * Every step is synchronous: a message in, state changes, messages out.
+ * @module
+ */
+import type { Clock, TimerHandle } from "../platform/clock.ts";
+import type { Logger } from "../platform/logger.ts";
+import type { SendResult } from "../platform/transport.ts";
+import * as C from "../wamp/codes.ts";
+import { CLIENT_ROLES, routerRoles } from "../wamp/features.ts";
+import { isValidUri } from "../wamp/uri_check.ts";
+import * as U from "../wamp/uris.ts";
+import { type Dict, isDict, MAX_ID, validateClientMessage } from "../wamp/validate.ts";
+import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
+import type { MessageHandler } from "./message_peer.ts";
+
+/** What a session needs from the router that owns it. */
+export interface SessionHost {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly helloTimeoutMs: number;
+  readonly agent: string;
+  /** Finds (or, when the router allows it, creates) a realm for a HELLO. */
+  realmFor(uri: string): RealmPort | undefined;
+  newSessionId(): number;
+  /** The session's transport is gone for good. */
+  forget(session: Session): void;
+}
+
+/** What a session needs from its realm. */
+export interface RealmPort {
+  readonly name: string;
+  readonly strictRequestIds: boolean;
+  join(session: Session): void;
+  leave(session: Session): void;
+  dispatch(session: Session, code: number, message: readonly unknown[]): void;
+}
+
+type State = "closed" | "established" | "shutting_down" | "dead";
+
+export interface AuthInfo {
+  authid: string;
+  authrole: string;
+  authmethod: string;
+  authprovider: string;
+}
+
+export class Session implements MessageHandler {
+  readonly #host: SessionHost;
+  readonly peer: Peer;
+  #state: State = "closed";
+  #helloTimer: TimerHandle | undefined;
+  #shutdownTimer: TimerHandle | undefined;
+
+  /** Global-scope session id; 0 until WELCOME. */
+  id = 0;
+  realm: RealmPort | undefined;
+  auth: AuthInfo | undefined;
+  /** Client roles and features from HELLO. */
+  roles: Dict = {};
+  agent: string | undefined;
+  /** Last client request id seen (spec "IDs": session scope, sequential from 1). */
+  lastRequestId = 0;
+  /** Last INVOCATION request id this session was sent (router-to-callee direction). */
+  lastInvocationId = 0;
+
+  constructor(host: SessionHost, peer: Peer) {
+    this.#host = host;
+    this.peer = peer;
+    this.#armHelloTimer();
+  }
+
+  get established(): boolean {
+    return this.#state === "established";
+  }
+
+  get alive(): boolean {
+    return this.#state !== "dead";
+  }
+
+  /** Whether the client announced a feature for a role in HELLO. */
+  hasFeature(role: string, feature: string): boolean {
+    const r = this.roles[role];
+    if (!isDict(r)) return false;
+    const f = r["features"];
+    return isDict(f) && f[feature] === true;
+  }
+
+  /** Next INVOCATION id for this callee: sequential, wrapping after 2^53. */
+  nextInvocationId(): number {
+    this.lastInvocationId = this.lastInvocationId >= MAX_ID ? 1 : this.lastInvocationId + 1;
+    return this.lastInvocationId;
+  }
+
+  send(message: readonly unknown[], cache?: FrameCache): PeerSendResult {
+    if (this.#state === "dead") return "closed";
+    return this.peer.send(message, cache);
+  }
+
+  // --- inbound ---
+
+  receive(message: unknown): void {
+    if (this.#state === "dead") return;
+    const problem = validateClientMessage(message);
+    if (problem !== undefined) {
+      this.protocolViolation(problem);
+      return;
+    }
+    const msg = message as unknown[];
+    const code = msg[0] as number;
+    switch (this.#state) {
+      case "closed":
+        this.#receiveUnjoined(code, msg);
+        return;
+      case "established":
+        this.#receiveEstablished(code, msg);
+        return;
+      case "shutting_down":
+        // Spec state chart: after we sent GOODBYE, only the peer's GOODBYE matters.
+        if (code === C.GOODBYE || code === C.ABORT) this.#closeTransport();
+        return;
+    }
+  }
+
+  malformed(reason: string): void {
+    if (this.#state === "dead") return;
+    this.protocolViolation(reason);
+  }
+
+  transportClosed(): void {
+    if (this.#state === "dead") return;
+    const wasJoined = this.#state !== "closed";
+    this.#state = "dead";
+    this.#clearTimers();
+    if (wasJoined) this.#leaveRealm("transport closed");
+    this.#host.forget(this);
+  }
+
+  #receiveUnjoined(code: number, msg: unknown[]): void {
+    if (code === C.HELLO) {
+      this.#hello(msg[1] as string, msg[2] as Dict);
+    } else if (code === C.ABORT) {
+      // Spec: ABORT is never answered.
+      this.#closeTransport();
+    } else if (code === C.AUTHENTICATE) {
+      this.protocolViolation("AUTHENTICATE without a CHALLENGE");
+    } else {
+      this.protocolViolation(`${C.messageName(code)} before the session was established`);
+    }
+  }
+
+  #receiveEstablished(code: number, msg: unknown[]): void {
+    switch (code) {
+      case C.HELLO:
+        this.protocolViolation("HELLO in an established session");
+        return;
+      case C.AUTHENTICATE:
+        this.protocolViolation("AUTHENTICATE in an established session");
+        return;
+      case C.ABORT:
+        this.#leaveRealm("client aborted");
+        this.#closeTransport();
+        return;
+      case C.GOODBYE:
+        // Reply, then the transport may carry a new HELLO (spec "Session Closing").
+        this.send([C.GOODBYE, {}, U.CLOSE_GOODBYE_AND_OUT]);
+        this.#leaveRealm(`goodbye ${String(msg[2])}`);
+        this.#state = "closed";
+        this.#armHelloTimer();
+        return;
+      case C.PUBLISH:
+      case C.SUBSCRIBE:
+      case C.UNSUBSCRIBE:
+      case C.CALL:
+      case C.REGISTER:
+      case C.UNREGISTER: {
+        const requestId = msg[1] as number;
+        if (this.realm!.strictRequestIds) {
+          const expected = this.lastRequestId >= MAX_ID ? 1 : this.lastRequestId + 1;
+          if (requestId !== expected) {
+            this.protocolViolation(
+              `request id ${requestId} of ${C.messageName(code)} is not the next in sequence (expected ${expected})`,
+            );
+            return;
+          }
+        }
+        this.lastRequestId = requestId;
+        this.realm!.dispatch(this, code, msg);
+        return;
+      }
+      default:
+        this.realm!.dispatch(this, code, msg);
+    }
+  }
+
+  #hello(realmUri: string, details: Dict): void {
+    this.#clearHelloTimer();
+    if (!isValidUri(realmUri, "loose")) {
+      this.abort(U.E_INVALID_URI, `the realm "${realmUri}" is not a valid URI`);
+      return;
+    }
+    const roles = details["roles"];
+    if (!isDict(roles) || !CLIENT_ROLES.some((r) => isDict(roles[r]))) {
+      this.abort(
+        U.E_PROTOCOL_VIOLATION,
+        "HELLO.Details.roles must be a dict announcing at least one of publisher, subscriber, caller, callee",
+      );
+      return;
+    }
+    for (const r of CLIENT_ROLES) {
+      if (roles[r] !== undefined && !isDict(roles[r])) {
+        this.abort(U.E_PROTOCOL_VIOLATION, `HELLO.Details.roles.${r} must be a dict`);
+        return;
+      }
+    }
+    const realm = this.#host.realmFor(realmUri);
+    if (!realm) {
+      this.abort(U.E_NO_SUCH_REALM, `no realm named "${realmUri}" exists on this router`);
+      return;
+    }
+    this.roles = roles;
+    this.agent = typeof details["agent"] === "string" ? details["agent"] : undefined;
+    this.id = this.#host.newSessionId();
+    // Anonymous authentication until the security model lands; a requested authid is kept
+    // as the identity, as Crossbar does for anonymous sessions.
+    const requested = details["authid"];
+    this.auth = {
+      authid: typeof requested === "string" && requested !== "" ? requested : `anonymous-${this.id}`,
+      authrole: "anonymous",
+      authmethod: "anonymous",
+      authprovider: "static",
+    };
+    this.realm = realm;
+    this.lastRequestId = 0;
+    this.lastInvocationId = 0;
+    this.#state = "established";
+    this.send([C.WELCOME, this.id, {
+      realm: realm.name,
+      authid: this.auth.authid,
+      authrole: this.auth.authrole,
+      authmethod: this.auth.authmethod,
+      authprovider: this.auth.authprovider,
+      roles: routerRoles(),
+      agent: this.#host.agent,
+    }]);
+    realm.join(this);
+    this.#host.logger.log("info", "session joined", {
+      session: this.id,
+      realm: realm.name,
+      authid: this.auth.authid,
+      transport: this.peer.info.kind,
+      serializer: this.peer.serializer,
+      ...(this.peer.info.remoteAddress ? { remote: this.peer.info.remoteAddress } : {}),
+      ...(this.agent ? { agent: this.agent } : {}),
+    });
+  }
+
+  // --- outbound control ---
+
+  /** Refuses or ends the session with ABORT and closes the transport. */
+  abort(reason: string, message: string): void {
+    if (this.#state === "dead") return;
+    this.send([C.ABORT, { message }, reason]);
+    if (this.#state !== "closed") this.#leaveRealm(`aborted: ${reason}`);
+    else {
+      this.#host.logger.log("warn", "session refused", {
+        reason,
+        message,
+        ...(this.peer.info.remoteAddress ? { remote: this.peer.info.remoteAddress } : {}),
+      });
+    }
+    this.#closeTransport();
+  }
+
+  /**
+   * Spec "Protocol Violations": ABORT with `wamp.error.protocol_violation`, drop the session's
+   * registrations and subscriptions, process nothing more, and close the transport.
+   */
+  protocolViolation(message: string): void {
+    this.#host.logger.log("warn", "protocol violation", {
+      ...(this.id ? { session: this.id } : {}),
+      message,
+    });
+    this.abort(U.E_PROTOCOL_VIOLATION, message);
+  }
+
+  /**
+   * Router-initiated close (shutdown, kill): GOODBYE now, then wait for the client's GOODBYE
+   * for at most `graceMs` before closing the transport.
+   */
+  goodbye(reason: string, message: string, graceMs = 2_000): void {
+    if (this.#state !== "established") {
+      if (this.#state === "closed") this.#closeTransport();
+      return;
+    }
+    this.send([C.GOODBYE, { message }, reason]);
+    this.#leaveRealm(reason);
+    this.#state = "shutting_down";
+    this.#shutdownTimer = this.#host.clock.setTimer(graceMs, () => this.#closeTransport());
+  }
+
+  // --- helpers ---
+
+  #leaveRealm(why: string): void {
+    const realm = this.realm;
+    if (!realm) return;
+    this.realm = undefined;
+    realm.leave(this);
+    this.#host.logger.log("info", "session left", { session: this.id, realm: realm.name, reason: why });
+  }
+
+  #closeTransport(): void {
+    if (this.#state === "dead") return;
+    if (this.realm) this.#leaveRealm("closed");
+    this.#state = "dead";
+    this.#clearTimers();
+    this.peer.close();
+    this.#host.forget(this);
+  }
+
+  #armHelloTimer(): void {
+    this.#clearHelloTimer();
+    this.#helloTimer = this.#host.clock.setTimer(this.#host.helloTimeoutMs, () => {
+      this.#helloTimer = undefined;
+      if (this.#state !== "closed") return;
+      this.#host.logger.log("warn", "no HELLO in time, closing transport", {
+        timeoutMs: this.#host.helloTimeoutMs,
+        ...(this.peer.info.remoteAddress ? { remote: this.peer.info.remoteAddress } : {}),
+      });
+      this.#closeTransport();
+    });
+  }
+
+  #clearHelloTimer(): void {
+    if (this.#helloTimer) this.#host.clock.clearTimer(this.#helloTimer);
+    this.#helloTimer = undefined;
+  }
+
+  #clearTimers(): void {
+    this.#clearHelloTimer();
+    if (this.#shutdownTimer) this.#host.clock.clearTimer(this.#shutdownTimer);
+    this.#shutdownTimer = undefined;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * An in-memory WAMP client wired straight to a Router's Acceptor: no sockets, no timers, so
+ * unit tests see every outbound message synchronously.
+ * @module
+ */
+import type { Router } from "../../src/router/router.ts";
+import type { ConnectionSink, MessageConnection } from "../../src/platform/transport.ts";
+import { serializerForSubprotocol } from "../../src/serializer/registry.ts";
+import type { Serializer } from "../../src/serializer/types.ts";
+
+export const ALL_ROLES = { publisher: {}, subscriber: {}, caller: {}, callee: {} };
+
+export class MemoryClient {
+  readonly inbox: unknown[][] = [];
+  closed = false;
+  closeCode: number | undefined;
+  readonly serializer: Serializer;
+  readonly #sink: ConnectionSink;
+  #nextRequest = 1;
+  sessionId = 0;
+
+  constructor(router: Router, protocol = "wamp.2.json") {
+    const ser = serializerForSubprotocol(protocol);
+    if (!ser) throw new Error(`no serializer for ${protocol}`);
+    this.serializer = ser;
+    const conn: MessageConnection = {
+      info: { kind: "local" },
+      protocol,
+      send: (frame) => {
+        if (this.closed) return "closed";
+        this.inbox.push(ser.decode(frame) as unknown[]);
+        return "ok";
+      },
+      close: (code) => {
+        if (this.closed) return;
+        this.closed = true;
+        this.closeCode = code;
+        // A real transport reports its own closing to the sink.
+        queueMicrotask(() => this.#sink.closed());
+      },
+    };
+    this.#sink = router.acceptMessages(conn);
+  }
+
+  /** Sends a message as the wire would carry it (encoded, then decoded by the router). */
+  send(message: readonly unknown[]): void {
+    this.#sink.message(this.serializer.encode(message));
+  }
+
+  /** Sends a raw frame. */
+  sendFrame(frame: Uint8Array | string): void {
+    this.#sink.message(frame);
+  }
+
+  /** Drops the transport from the client side. */
+  drop(): void {
+    this.closed = true;
+    this.#sink.closed();
+  }
+
+  nextRequestId(): number {
+    return this.#nextRequest++;
+  }
+
+  /** Removes and returns the oldest message received; throws when there is none. */
+  take(): unknown[] {
+    const m = this.inbox.shift();
+    if (!m) throw new Error("no message received");
+    return m;
+  }
+
+  hello(realm = "realm1", details: Record<string, unknown> = { roles: ALL_ROLES }): unknown[] {
+    this.send([1, realm, details]);
+    const reply = this.take();
+    if (reply[0] === 2) this.sessionId = reply[1] as number;
+    return reply;
+  }
+
+  /** Sends a request with the next request id and returns the id. */
+  request(code: number, ...rest: unknown[]): number {
+    const id = this.nextRequestId();
+    this.send([code, id, ...rest]);
+    return id;
+  }
+}
