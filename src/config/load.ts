@@ -58,6 +58,7 @@ export function toRouterOptions(cfg: JunctionConfig): RouterOptions {
     })),
     autoCreateRealms: cfg.autoCreateRealms,
     helloTimeoutMs: cfg.helloTimeoutMs,
+    rawSocketMaxLength: cfg.transports.rawsocket.maxMessageSize,
   };
 }
 
@@ -71,7 +72,7 @@ export function toServeOptions(cfg: JunctionConfig): ListenOptions {
     maxMessageSize: websocket.maxMessageSize,
     rawSocketPort: rawsocket.enabled ? rawsocket.port : null,
     rawSocketHost: rawsocket.host,
-    // rawsocket.maxMessageSize is not here: the core does RawSocket framing itself, so that
-    // limit belongs to the router (it has no option for it yet).
+    // rawsocket.maxMessageSize goes to the router (toRouterOptions): the core does RawSocket
+    // framing itself.
   };
 }

@@ -29,6 +29,11 @@ export interface RouterOptions {
   autoCreateRealms?: boolean;
   /** A transport that has not sent HELLO within this time is dropped (default 10 s). */
   helloTimeoutMs?: number;
+  /**
+   * Largest inbound RawSocket message in bytes (default 16 MiB, the protocol's maximum). It is
+   * rounded down to a power of two from 512 B, as the handshake can only announce those.
+   */
+  rawSocketMaxLength?: number;
   /** `agent` announced in WELCOME. */
   agent?: string;
   clock?: Clock;

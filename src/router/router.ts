@@ -25,6 +25,7 @@ export class Router implements Acceptor, SessionHost {
   readonly helloTimeoutMs: number;
   readonly agent: string;
   readonly #autoCreate: boolean;
+  readonly #rawSocketMaxLength: number;
   readonly #realms = new Map<string, Realm>();
   /** Every session on a live transport, joined or not. */
   readonly #sessions = new Set<Session>();
@@ -39,6 +40,7 @@ export class Router implements Acceptor, SessionHost {
     this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
     this.agent = options.agent ?? `Junction/${VERSION}`;
     this.#autoCreate = options.autoCreateRealms ?? false;
+    this.#rawSocketMaxLength = options.rawSocketMaxLength ?? 16 * 1024 * 1024;
     for (const r of options.realms ?? []) this.addRealm(r);
   }
 
@@ -83,7 +85,7 @@ export class Router implements Acceptor, SessionHost {
       return { message() {}, closed() {} };
     }
     return acceptRawSocket(conn, {
-      maxLength: 16 * 1024 * 1024,
+      maxLength: this.#rawSocketMaxLength,
       onSession: (peer) => {
         const session = new Session(this, peer);
         this.#sessions.add(session);
