@@ -184,7 +184,9 @@ class FrameReader {
       }
       if (b0 & 0xf0) return fail(events, "frame header: reserved bits (RRRR) set");
       const frameType = b0 & 0x07;
-      if (frameType > RAWSOCKET_FRAME_PONG) return fail(events, `frame header: reserved frame type ${frameType}`);
+      if (frameType > RAWSOCKET_FRAME_PONG) {
+        return fail(events, `frame header: reserved frame type ${frameType}`);
+      }
       let length = (b1 << 16) | (b2 << 8) | b3;
       if (b0 & 0x08) {
         // X is the 25th length bit: only a length of exactly 2^24 may use it.
@@ -276,7 +278,9 @@ abstract class RawSocketEndpoint<E extends RawSocketEvent | RawSocketClientEvent
     if (this.state === "closed") return events;
     let i = 0;
     if (this.state === "handshake") {
-      while (this.#handshakeFill < 4 && i < chunk.length) this.#handshake[this.#handshakeFill++] = chunk[i++]!;
+      while (this.#handshakeFill < 4 && i < chunk.length) {
+        this.#handshake[this.#handshakeFill++] = chunk[i++]!;
+      }
       // Bad magic fails at once, without waiting for (or answering) the rest.
       if (this.#handshakeFill > 0 && this.#handshake[0] !== RAWSOCKET_MAGIC) {
         this.state = "closed";
@@ -320,7 +324,9 @@ abstract class RawSocketEndpoint<E extends RawSocketEvent | RawSocketClientEvent
   #frame(frameType: number, payload: Uint8Array): Uint8Array {
     if (this.state !== "open") throw new Error(`RawSocket not open (${this.state})`);
     if (!this.canSend(payload.length)) {
-      throw new RangeError(`payload of ${payload.length} bytes exceeds the peer's limit of ${this.peerLimit}`);
+      throw new RangeError(
+        `payload of ${payload.length} bytes exceeds the peer's limit of ${this.peerLimit}`,
+      );
     }
     return encodeFrame(frameType, payload);
   }

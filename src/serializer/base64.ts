@@ -1,8 +1,8 @@
 /**
  * Standard base64 (RFC 4648 §4, with padding) for the JSON serializer's binary convention.
  * Uses the runtime's native `Uint8Array.prototype.toBase64` / `Uint8Array.fromBase64` where they
- * exist (Bun, Deno) and a table-driven fallback elsewhere (Node 24 has neither); `Buffer` is off
- * limits in the core. The fallback decoder accepts exactly what the native one accepts in its
+ * exist and a table-driven fallback elsewhere (Node 24 has neither, and Node's own byte helpers
+ * are off limits in the core). The fallback decoder accepts exactly what the native one accepts in its
  * default ("loose") mode, so every runtime agrees on which strings are valid.
  * @module
  */

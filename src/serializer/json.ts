@@ -10,6 +10,14 @@ import type { Serializer } from "./types.ts";
 // Invalid UTF-8 must fail (a protocol violation), not turn into U+FFFD.
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** As `setOwn` in msgpack.ts, repeated so JSON users do not load msgpackr. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  // An own "__proto__" key (legal from JSON.parse) must not become a prototype change.
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  } else target[key] = value;
+}
+
 /**
  * Replaces every `Uint8Array` by its `"\0"`+base64 string. Copy-on-write: returns the very same
  * object when nothing below it is binary, so the common case allocates nothing and
@@ -41,9 +49,7 @@ function binaryToStrings(value: unknown): unknown {
     const mapped = binaryToStrings(item);
     if (mapped !== item) {
       copy ??= { ...record };
-      // defineProperty: a plain assignment to "__proto__" (a legal key from JSON.parse) would
-      // change the copy's prototype instead of setting the key.
-      Object.defineProperty(copy, key, { value: mapped, writable: true, enumerable: true, configurable: true });
+      setOwn(copy, key, mapped);
     }
   }
   return copy ?? record;

@@ -18,7 +18,9 @@ import type { Serializer } from "./types.ts";
  */
 export function wideIntegersToBigInt(value: unknown): unknown {
   if (typeof value === "number") {
-    return (value | 0) === value || value >>> 0 === value || !Number.isSafeInteger(value) ? value : BigInt(value);
+    return (value | 0) === value || value >>> 0 === value || !Number.isSafeInteger(value)
+      ? value
+      : BigInt(value);
   }
   if (typeof value !== "object" || value === null || value instanceof Uint8Array) return value;
   if (Array.isArray(value)) {
@@ -42,15 +44,25 @@ export function wideIntegersToBigInt(value: unknown): unknown {
     const mapped = wideIntegersToBigInt(item);
     if (mapped !== item) {
       copy ??= { ...record };
-      // defineProperty: assigning to an own "__proto__" key would set the copy's prototype.
-      Object.defineProperty(copy, key, { value: mapped, writable: true, enumerable: true, configurable: true });
+      setOwn(copy, key, mapped);
     }
   }
   return copy ?? record;
 }
 
 /**
- * The Node builds of msgpackr and cbor-x hand out `Buffer`s. A plain `Uint8Array` view over the
+ * Sets an own data property. Plain assignment is the fast path; an own "__proto__" key (legal
+ * from JSON.parse) would instead replace the object's prototype, so it needs defineProperty
+ * (which is too slow, and deoptimises the object, to use for every key).
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  } else target[key] = value;
+}
+
+/**
+ * The Node builds of msgpackr and cbor-x return Node's own Uint8Array subclass. A plain view over the
  * same memory (no copy) is what the core promises, and decoding from a plain view makes the
  * libraries' `slice` produce plain `Uint8Array` binaries too.
  */

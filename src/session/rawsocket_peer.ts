@@ -48,6 +48,9 @@ class RawSocketPeer implements Peer {
       if (!this.#proto.canSend(bytes.length)) return this.#proto.isOpen ? "too_large" : "closed";
       frame = this.#proto.frameMessage(bytes);
       cache?.set(key, frame);
+    } else if (!this.#proto.canSend(frame.length - 4)) {
+      // A cached frame was built for another peer, whose limit may be larger than this one's.
+      return this.#proto.isOpen ? "too_large" : "closed";
     }
     return this.#conn.write(frame);
   }
