@@ -4,15 +4,15 @@
  * Nexus: one EVENT message then serves every subscriber and is encoded once per serializer.
  * @module
  */
-import type { RandomSource } from "../platform/random.ts";
 import { randomId53 } from "../platform/random.ts";
 import type { FrameCache } from "../session/peer.ts";
 import type { Session } from "../session/session.ts";
 import * as C from "../wamp/codes.ts";
-import { isReservedUri, isValidUri, type UriCheck } from "../wamp/uri_check.ts";
+import { isReservedUri, isValidUri } from "../wamp/uri_check.ts";
 import * as U from "../wamp/uris.ts";
 import type { Dict } from "../wamp/validate.ts";
 import { errorMessage, payload } from "./messages.ts";
+import type { RealmContext } from "./realm_context.ts";
 
 export interface Subscription {
   readonly id: number;
@@ -23,17 +23,13 @@ export interface Subscription {
 }
 
 export class Broker {
-  readonly #random: RandomSource;
-  readonly #uriCheck: UriCheck;
-  readonly #now: () => number;
+  readonly #ctx: RealmContext;
   readonly #byTopic = new Map<string, Subscription>();
   readonly #byId = new Map<number, Subscription>();
   readonly #bySession = new Map<Session, Set<Subscription>>();
 
-  constructor(random: RandomSource, uriCheck: UriCheck, now: () => number) {
-    this.#random = random;
-    this.#uriCheck = uriCheck;
-    this.#now = now;
+  constructor(ctx: RealmContext) {
+    this.#ctx = ctx;
   }
 
   get subscriptionCount(): number {
@@ -41,13 +37,13 @@ export class Broker {
   }
 
   subscribe(session: Session, requestId: number, _options: Dict, topic: string): void {
-    if (!isValidUri(topic, this.#uriCheck)) {
+    if (!isValidUri(topic, this.#ctx.uriCheck)) {
       session.send(errorMessage(C.SUBSCRIBE, requestId, U.E_INVALID_URI, `"${topic}" is not a valid topic URI`));
       return;
     }
     let sub = this.#byTopic.get(topic);
     if (!sub) {
-      sub = { id: this.#newId(), topic, match: "exact", created: this.#now(), subscribers: new Set() };
+      sub = { id: this.#newId(), topic, match: "exact", created: this.#ctx.clock.now(), subscribers: new Set() };
       this.#byTopic.set(topic, sub);
       this.#byId.set(sub.id, sub);
     }
@@ -77,13 +73,13 @@ export class Broker {
   publish(session: Session, requestId: number, options: Dict, topic: string, args?: unknown[], kwargs?: Dict): void {
     const acknowledge = options["acknowledge"] === true;
     // Spec "PUBLISH": an unacknowledged publication that fails gets no answer at all.
-    if (!isValidUri(topic, this.#uriCheck)) {
+    if (!isValidUri(topic, this.#ctx.uriCheck)) {
       if (acknowledge) {
         session.send(errorMessage(C.PUBLISH, requestId, U.E_INVALID_URI, `"${topic}" is not a valid topic URI`));
       }
       return;
     }
-    if (isReservedUri(topic)) {
+    if (isReservedUri(topic) && !session.internal) {
       if (acknowledge) {
         session.send(errorMessage(
           C.PUBLISH,
@@ -94,7 +90,7 @@ export class Broker {
       }
       return;
     }
-    const publication = randomId53(this.#random);
+    const publication = randomId53(this.#ctx.random);
     const sub = this.#byTopic.get(topic);
     if (sub) {
       // Spec "Publisher Exclusion": the publisher is excluded unless it says exclude_me = false.
@@ -127,7 +123,7 @@ export class Broker {
 
   #newId(): number {
     for (;;) {
-      const id = randomId53(this.#random);
+      const id = randomId53(this.#ctx.random);
       if (!this.#byId.has(id)) return id;
     }
   }

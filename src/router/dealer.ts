@@ -3,15 +3,15 @@
  * calls in flight, and the rules for callers and callees that leave mid-call.
  * @module
  */
-import type { RandomSource } from "../platform/random.ts";
 import { randomId53 } from "../platform/random.ts";
 import type { PeerSendResult } from "../session/peer.ts";
 import type { Session } from "../session/session.ts";
 import * as C from "../wamp/codes.ts";
-import { isReservedUri, isValidUri, type UriCheck } from "../wamp/uri_check.ts";
+import { isReservedUri, isValidUri } from "../wamp/uri_check.ts";
 import * as U from "../wamp/uris.ts";
 import type { Dict } from "../wamp/validate.ts";
 import { errorMessage, payload } from "./messages.ts";
+import type { RealmContext } from "./realm_context.ts";
 
 export interface Registration {
   readonly id: number;
@@ -33,9 +33,7 @@ interface Invocation {
 }
 
 export class Dealer {
-  readonly #random: RandomSource;
-  readonly #uriCheck: UriCheck;
-  readonly #now: () => number;
+  readonly #ctx: RealmContext;
   readonly #byProcedure = new Map<string, Registration>();
   readonly #byId = new Map<number, Registration>();
   readonly #bySession = new Map<Session, Set<Registration>>();
@@ -44,10 +42,8 @@ export class Dealer {
   /** Calls in flight by callee, keyed by the INVOCATION request id. */
   readonly #byCallee = new Map<Session, Map<number, Invocation>>();
 
-  constructor(random: RandomSource, uriCheck: UriCheck, now: () => number) {
-    this.#random = random;
-    this.#uriCheck = uriCheck;
-    this.#now = now;
+  constructor(ctx: RealmContext) {
+    this.#ctx = ctx;
   }
 
   get registrationCount(): number {
@@ -55,11 +51,11 @@ export class Dealer {
   }
 
   register(session: Session, requestId: number, _options: Dict, procedure: string): void {
-    if (!isValidUri(procedure, this.#uriCheck)) {
+    if (!isValidUri(procedure, this.#ctx.uriCheck)) {
       session.send(errorMessage(C.REGISTER, requestId, U.E_INVALID_URI, `"${procedure}" is not a valid procedure URI`));
       return;
     }
-    if (isReservedUri(procedure)) {
+    if (isReservedUri(procedure) && !session.internal) {
       session.send(errorMessage(
         C.REGISTER,
         requestId,
@@ -82,7 +78,7 @@ export class Dealer {
       procedure,
       match: "exact",
       invoke: "single",
-      created: this.#now(),
+      created: this.#ctx.clock.now(),
       callee: session,
     };
     this.#byProcedure.set(procedure, reg);
@@ -111,7 +107,7 @@ export class Dealer {
   }
 
   call(caller: Session, requestId: number, _options: Dict, procedure: string, args?: unknown[], kwargs?: Dict): void {
-    if (!isValidUri(procedure, this.#uriCheck)) {
+    if (!isValidUri(procedure, this.#ctx.uriCheck)) {
       caller.send(errorMessage(C.CALL, requestId, U.E_INVALID_URI, `"${procedure}" is not a valid procedure URI`));
       return;
     }
@@ -253,7 +249,7 @@ export class Dealer {
 
   #newId(): number {
     for (;;) {
-      const id = randomId53(this.#random);
+      const id = randomId53(this.#ctx.random);
       if (!this.#byId.has(id)) return id;
     }
   }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Clock } from "../platform/clock.ts";
+import type { Logger } from "../platform/logger.ts";
 import type { RandomSource } from "../platform/random.ts";
 import type { RealmPort, Session } from "../session/session.ts";
 import * as C from "../wamp/codes.ts";
@@ -11,6 +12,8 @@ import type { Dict } from "../wamp/validate.ts";
 import { Broker } from "./broker.ts";
 import { Dealer } from "./dealer.ts";
 import type { RealmOptions } from "./options.ts";
+import type { RealmContext } from "./realm_context.ts";
+import { silentObserver } from "./realm_events.ts";
 
 export class Realm implements RealmPort {
   readonly name: string;
@@ -19,13 +22,21 @@ export class Realm implements RealmPort {
   readonly dealer: Dealer;
   readonly #sessions = new Map<number, Session>();
 
-  constructor(options: RealmOptions, clock: Clock, random: RandomSource) {
+  readonly context: RealmContext;
+
+  constructor(options: RealmOptions, clock: Clock, random: RandomSource, logger: Logger) {
     this.name = options.name;
     this.strictRequestIds = options.strictRequestIds ?? false;
-    const uriCheck = options.uriCheck ?? "loose";
-    const now = () => clock.now();
-    this.broker = new Broker(random, uriCheck, now);
-    this.dealer = new Dealer(random, uriCheck, now);
+    this.context = {
+      realm: options.name,
+      clock,
+      random,
+      logger,
+      uriCheck: options.uriCheck ?? "loose",
+      observer: silentObserver,
+    };
+    this.broker = new Broker(this.context);
+    this.dealer = new Dealer(this.context);
   }
 
   get sessionCount(): number {
@@ -36,8 +47,13 @@ export class Realm implements RealmPort {
     return this.#sessions.values();
   }
 
+  session(id: number): Session | undefined {
+    return this.#sessions.get(id);
+  }
+
   join(session: Session): void {
     this.#sessions.set(session.id, session);
+    this.context.observer.sessionJoined(session);
   }
 
   leave(session: Session): void {
@@ -45,6 +61,7 @@ export class Realm implements RealmPort {
     this.#sessions.delete(session.id);
     this.broker.removeSession(session);
     this.dealer.removeSession(session);
+    this.context.observer.sessionLeft(session);
   }
 
   dispatch(session: Session, code: number, m: readonly unknown[]): void {

@@ -48,7 +48,7 @@ export class Router implements Acceptor, SessionHost {
   addRealm(options: RealmOptions): Realm {
     if (!isValidUri(options.name, "loose")) throw new RangeError(`Invalid realm name: "${options.name}" is not a valid URI`);
     if (this.#realms.has(options.name)) throw new RangeError(`Duplicate realm: "${options.name}" already exists`);
-    const realm = new Realm(options, this.clock, this.random);
+    const realm = new Realm(options, this.clock, this.random, this.logger);
     this.#realms.set(options.name, realm);
     return realm;
   }

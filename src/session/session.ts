@@ -65,9 +65,16 @@ export class Session implements MessageHandler {
   /** Last INVOCATION request id this session was sent (router-to-callee direction). */
   lastInvocationId = 0;
 
-  constructor(host: SessionHost, peer: Peer) {
+  /**
+   * A session of the router itself (the meta API): it may register and publish in the
+   * reserved `wamp.*` namespace and is not listed among the realm's client sessions.
+   */
+  readonly internal: boolean;
+
+  constructor(host: SessionHost, peer: Peer, options: { internal?: boolean } = {}) {
     this.#host = host;
     this.peer = peer;
+    this.internal = options.internal ?? false;
     this.#armHelloTimer();
   }
 
