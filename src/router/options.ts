@@ -6,6 +6,7 @@
 import type { Clock } from "../platform/clock.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { RandomSource } from "../platform/random.ts";
+import type { Storage } from "../platform/storage.ts";
 
 export interface RealmOptions {
   /** The realm URI clients name in HELLO. */
@@ -36,6 +37,8 @@ export interface RouterOptions {
   rawSocketMaxLength?: number;
   /** `agent` announced in WELCOME. */
   agent?: string;
+  /** Durable state (event history, retained events); default in-memory. */
+  storage?: Storage;
   clock?: Clock;
   random?: RandomSource;
   logger?: Logger;

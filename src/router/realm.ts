@@ -6,6 +6,7 @@
 import type { Clock } from "../platform/clock.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { RandomSource } from "../platform/random.ts";
+import type { Storage } from "../platform/storage.ts";
 import type { RealmPort, Session } from "../session/session.ts";
 import * as C from "../wamp/codes.ts";
 import type { Dict } from "../wamp/validate.ts";
@@ -24,7 +25,7 @@ export class Realm implements RealmPort {
 
   readonly context: RealmContext;
 
-  constructor(options: RealmOptions, clock: Clock, random: RandomSource, logger: Logger) {
+  constructor(options: RealmOptions, clock: Clock, random: RandomSource, logger: Logger, storage: Storage) {
     this.name = options.name;
     this.strictRequestIds = options.strictRequestIds ?? false;
     this.context = {
@@ -33,6 +34,7 @@ export class Realm implements RealmPort {
       random,
       logger,
       uriCheck: options.uriCheck ?? "loose",
+      storage,
       observer: silentObserver,
     };
     this.broker = new Broker(this.context);

@@ -6,6 +6,7 @@
 import type { Clock } from "../platform/clock.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { RandomSource } from "../platform/random.ts";
+import type { Storage } from "../platform/storage.ts";
 import type { UriCheck } from "../wamp/uri_check.ts";
 import type { RealmObserver } from "./realm_events.ts";
 
@@ -15,6 +16,7 @@ export interface RealmContext {
   readonly random: RandomSource;
   readonly logger: Logger;
   readonly uriCheck: UriCheck;
+  readonly storage: Storage;
   /** Replaced by the meta API when it attaches; parts read it at each event. */
   observer: RealmObserver;
 }

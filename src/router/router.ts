@@ -6,6 +6,7 @@
  */
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { type Logger, nullLogger } from "../platform/logger.ts";
+import { MemoryStorage, type Storage } from "../platform/storage.ts";
 import { randomId53, type RandomSource, webRandom } from "../platform/random.ts";
 import type { Acceptor, ByteConnection, ConnectionSink, MessageConnection } from "../platform/transport.ts";
 import { chooseSubprotocol, serializerForSubprotocol } from "../serializer/registry.ts";
@@ -22,6 +23,7 @@ export class Router implements Acceptor, SessionHost {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly logger: Logger;
+  readonly storage: Storage;
   readonly helloTimeoutMs: number;
   readonly agent: string;
   readonly #autoCreate: boolean;
@@ -37,6 +39,7 @@ export class Router implements Acceptor, SessionHost {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? webRandom;
     this.logger = options.logger ?? nullLogger;
+    this.storage = options.storage ?? new MemoryStorage();
     this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
     this.agent = options.agent ?? `Junction/${VERSION}`;
     this.#autoCreate = options.autoCreateRealms ?? false;
@@ -48,7 +51,7 @@ export class Router implements Acceptor, SessionHost {
   addRealm(options: RealmOptions): Realm {
     if (!isValidUri(options.name, "loose")) throw new RangeError(`Invalid realm name: "${options.name}" is not a valid URI`);
     if (this.#realms.has(options.name)) throw new RangeError(`Duplicate realm: "${options.name}" already exists`);
-    const realm = new Realm(options, this.clock, this.random, this.logger);
+    const realm = new Realm(options, this.clock, this.random, this.logger, this.storage);
     this.#realms.set(options.name, realm);
     return realm;
   }
