@@ -1,26 +1,25 @@
 /**
- * Remote procedure calls for one realm (spec "Remote Procedure Calls"): registrations, the
- * calls in flight, and the rules for callers and callees that leave mid-call.
+ * Remote procedure calls for one realm (spec "Remote Procedure Calls" and the Advanced Profile
+ * RPC features): registrations, routing, the calls in flight, and what happens when callers or
+ * callees leave, cancel or time out.
  * @module
  */
+import type { TimerHandle } from "../platform/clock.ts";
 import { randomId53 } from "../platform/random.ts";
 import type { PeerSendResult } from "../session/peer.ts";
 import type { Session } from "../session/session.ts";
 import * as C from "../wamp/codes.ts";
-import { isReservedUri, isValidUri } from "../wamp/uri_check.ts";
+import { isReservedUri, isValidUri, type MatchPolicy } from "../wamp/uri_check.ts";
 import * as U from "../wamp/uris.ts";
 import type { Dict } from "../wamp/validate.ts";
+import { type CallOptions, parseCallOptions } from "./call_options.ts";
+import { pickCallee, pickPartition } from "./callee_selection.ts";
 import { errorMessage, payload } from "./messages.ts";
+import { passthruOptions } from "./passthru.ts";
+import { matchPolicyOf } from "./pattern_index.ts";
 import type { RealmContext } from "./realm_context.ts";
-
-export interface Registration {
-  readonly id: number;
-  readonly procedure: string;
-  readonly match: "exact";
-  readonly invoke: "single";
-  readonly created: number;
-  readonly callee: Session;
-}
+import type { RegistrationInfo } from "./realm_events.ts";
+import { isInvocationPolicy, type Registration, RegistrationTable } from "./registrations.ts";
 
 /** One call in flight: a CALL that became an INVOCATION. */
 interface Invocation {
@@ -28,70 +27,132 @@ interface Invocation {
   readonly callRequestId: number;
   readonly callee: Session;
   readonly invocationId: number;
+  readonly registration: Registration;
+  readonly procedure: string;
+  /** The caller asked for progressive results and the callee can send them. */
+  readonly receiveProgress: boolean;
+  /** Started as a progressive call invocation (spec "Progressive Call Invocations"). */
+  readonly progressiveInput: boolean;
+  /** More CALL chunks may follow. */
+  inputOpen: boolean;
   /** A `kill` CANCEL was passed on; the callee's answer is still awaited. */
   canceling: boolean;
+  /** Dealer-enforced timeout in ms (0: none); restarted by each progressive result. */
+  readonly timeout: number;
+  timer: TimerHandle | undefined;
+}
+
+/** How many finished progressive calls per caller are remembered to drop late chunks quietly. */
+const FINISHED_MEMORY = 256;
+
+export interface DealerOptions {
+  /** Whether callers may ask for disclosure (`disclose_me`); default true. */
+  readonly allowDisclose?: boolean;
 }
 
 export class Dealer {
   readonly #ctx: RealmContext;
-  readonly #byProcedure = new Map<string, Registration>();
-  readonly #byId = new Map<number, Registration>();
+  readonly #allowDisclose: boolean;
+  readonly #table = new RegistrationTable();
   readonly #bySession = new Map<Session, Set<Registration>>();
   /** Calls in flight by caller, keyed by the caller's CALL request id. */
   readonly #byCaller = new Map<Session, Map<number, Invocation>>();
   /** Calls in flight by callee, keyed by the INVOCATION request id. */
   readonly #byCallee = new Map<Session, Map<number, Invocation>>();
+  /** Request ids of finished progressive call invocations, per caller. */
+  readonly #finished = new Map<Session, Set<number>>();
 
-  constructor(ctx: RealmContext) {
+  constructor(ctx: RealmContext, options: DealerOptions = {}) {
     this.#ctx = ctx;
+    this.#allowDisclose = options.allowDisclose ?? true;
   }
+
+  // --- queries (registration meta API) ---
 
   get registrationCount(): number {
-    return this.#byId.size;
+    return this.#table.size;
   }
 
-  register(session: Session, requestId: number, _options: Dict, procedure: string): void {
-    if (!isValidUri(procedure, this.#ctx.uriCheck)) {
-      session.send(errorMessage(C.REGISTER, requestId, U.E_INVALID_URI, `"${procedure}" is not a valid procedure URI`));
-      return;
+  registrations(): Iterable<RegistrationInfo> {
+    return this.#table.all();
+  }
+
+  getRegistration(id: number): RegistrationInfo | undefined {
+    return this.#table.get(id);
+  }
+
+  lookupRegistration(uri: string, match: MatchPolicy): RegistrationInfo | undefined {
+    return this.#table.lookup(uri, match);
+  }
+
+  /** The registration a CALL of `uri` would reach. */
+  matchRegistration(uri: string): RegistrationInfo | undefined {
+    return this.#table.best(uri);
+  }
+
+  /** Whether a CALL with this id continues a progressive call invocation of this caller. */
+  isCallContinuation(caller: Session, requestId: number): boolean {
+    const inv = this.#byCaller.get(caller)?.get(requestId);
+    if (inv) return inv.progressiveInput;
+    return this.#finished.get(caller)?.has(requestId) ?? false;
+  }
+
+  // --- registrations ---
+
+  register(session: Session, requestId: number, options: Dict, procedure: string): void {
+    const fail = (uri: string, why: string): void => {
+      session.send(errorMessage(C.REGISTER, requestId, uri, why));
+    };
+    const match = matchPolicyOf(options);
+    if (!match) return fail(U.E_INVALID_ARGUMENT, `option match must be "exact", "prefix" or "wildcard"`);
+    const invoke = options["invoke"] ?? "single";
+    if (!isInvocationPolicy(invoke)) {
+      return fail(U.E_INVALID_ARGUMENT, `option invoke must be one of single, roundrobin, random, first, last`);
+    }
+    for (const key of ["disclose_caller", "forward_timeout"]) {
+      if (options[key] !== undefined && typeof options[key] !== "boolean") {
+        return fail(U.E_INVALID_ARGUMENT, `option ${key} must be a boolean`);
+      }
+    }
+    if (!isValidUri(procedure, this.#ctx.uriCheck, match)) {
+      return fail(U.E_INVALID_URI, `"${procedure}" is not a valid procedure URI for match "${match}"`);
     }
     if (isReservedUri(procedure) && !session.internal) {
-      session.send(errorMessage(
-        C.REGISTER,
-        requestId,
-        U.E_INVALID_URI,
-        `"${procedure}" is in the reserved wamp.* namespace, where only the router registers`,
-      ));
-      return;
+      return fail(U.E_INVALID_URI, `"${procedure}" is in the reserved wamp.* namespace, where only the router registers`);
     }
-    if (this.#byProcedure.has(procedure)) {
-      session.send(errorMessage(
-        C.REGISTER,
-        requestId,
-        U.E_PROCEDURE_ALREADY_EXISTS,
-        `"${procedure}" is already registered`,
-      ));
-      return;
+    let reg = this.#table.lookup(procedure, match);
+    let created = false;
+    if (reg) {
+      if (reg.callees.includes(session)) {
+        return fail(U.E_PROCEDURE_ALREADY_EXISTS, `this session already registered "${procedure}"`);
+      }
+      if (reg.invoke === "single" || invoke === "single") {
+        return fail(U.E_PROCEDURE_ALREADY_EXISTS, `"${procedure}" is already registered`);
+      }
+      if (reg.invoke !== invoke) {
+        return fail(
+          U.E_PROCEDURE_ALREADY_EXISTS,
+          `"${procedure}" is registered with invocation policy "${reg.invoke}"; this REGISTER asked for "${invoke}"`,
+        );
+      }
+    } else {
+      reg = this.#table.create(this.#newId(), procedure, match, invoke, this.#ctx.clock.now());
+      created = true;
     }
-    const reg: Registration = {
-      id: this.#newId(),
-      procedure,
-      match: "exact",
-      invoke: "single",
-      created: this.#ctx.clock.now(),
-      callee: session,
-    };
-    this.#byProcedure.set(procedure, reg);
-    this.#byId.set(reg.id, reg);
-    let mine = this.#bySession.get(session);
-    if (!mine) this.#bySession.set(session, (mine = new Set()));
-    mine.add(reg);
+    reg.callees.push(session);
+    reg.calleeOptions.set(session, {
+      discloseCaller: options["disclose_caller"] === true,
+      forwardTimeout: options["forward_timeout"] === true,
+    });
+    setOf(this.#bySession, session).add(reg);
     session.send([C.REGISTERED, requestId, reg.id]);
+    if (created) this.#ctx.observer.registrationCreated(session, reg);
+    this.#ctx.observer.registered(session, reg);
   }
 
   unregister(session: Session, requestId: number, registrationId: number): void {
-    const reg = this.#byId.get(registrationId);
-    if (!reg || reg.callee !== session) {
+    const reg = this.#table.get(registrationId);
+    if (!reg || !reg.callees.includes(session)) {
       session.send(errorMessage(
         C.UNREGISTER,
         requestId,
@@ -100,48 +161,184 @@ export class Dealer {
       ));
       return;
     }
-    this.#drop(reg);
-    this.#bySession.get(session)?.delete(reg);
     // Calls already invoked still complete (spec: UNREGISTER does not cancel them).
     session.send([C.UNREGISTERED, requestId]);
+    this.#removeCallee(reg, session);
   }
 
-  call(caller: Session, requestId: number, _options: Dict, procedure: string, args?: unknown[], kwargs?: Dict): void {
+  /**
+   * Removes a callee from a registration on the router's initiative (meta API
+   * `wamp.registration.remove_callee`). A callee that announced `registration_revocation` is
+   * told with the UNREGISTERED revocation form (spec "Registration Revocation").
+   */
+  removeCallee(registrationId: number, session: Session, reason?: string): boolean {
+    const reg = this.#table.get(registrationId);
+    if (!reg || !reg.callees.includes(session)) return false;
+    if (session.hasFeature("callee", "registration_revocation")) {
+      session.send([C.UNREGISTERED, 0, reason === undefined ? { registration: reg.id } : { registration: reg.id, reason }]);
+    }
+    this.#removeCallee(reg, session);
+    return true;
+  }
+
+  #removeCallee(reg: Registration, session: Session): void {
+    this.#bySession.get(session)?.delete(reg);
+    const deleted = this.#table.removeCallee(reg, session);
+    this.#ctx.observer.unregistered(session, reg);
+    if (deleted) this.#ctx.observer.registrationDeleted(session, reg);
+  }
+
+  // --- calls ---
+
+  call(caller: Session, requestId: number, options: Dict, procedure: string, args?: unknown[], kwargs?: Dict): void {
+    const fail = (uri: string, why: string): void => {
+      caller.send(errorMessage(C.CALL, requestId, uri, why));
+    };
+    const active = this.#byCaller.get(caller)?.get(requestId);
+    if (active) {
+      this.#continueCall(active, options, procedure, args, kwargs);
+      return;
+    }
+    // A chunk for a progressive call that already ended is dropped quietly.
+    if (this.#finished.get(caller)?.has(requestId)) return;
+
+    const opts = parseCallOptions(options);
+    if (typeof opts === "string") return fail(U.E_INVALID_ARGUMENT, opts);
+    // Spec "Progressive Call Invocations" and "Payload Passthru Mode": using either without
+    // announcing it is a protocol violation.
+    if (opts.progress && !caller.hasFeature("caller", "progressive_call_invocations")) {
+      caller.protocolViolation("progressive CALL from a caller that did not announce progressive_call_invocations");
+      return;
+    }
+    if (opts.ppt && !caller.hasFeature("caller", "payload_passthru_mode")) {
+      caller.protocolViolation("ppt_* options from a caller that did not announce payload_passthru_mode");
+      return;
+    }
+    if (opts.discloseMe && !this.#allowDisclose) {
+      return fail("wamp.error.option_disallowed.disclose_me", "this realm does not allow callers to disclose themselves");
+    }
     if (!isValidUri(procedure, this.#ctx.uriCheck)) {
-      caller.send(errorMessage(C.CALL, requestId, U.E_INVALID_URI, `"${procedure}" is not a valid procedure URI`));
-      return;
+      return fail(U.E_INVALID_URI, `"${procedure}" is not a valid procedure URI`);
     }
-    const reg = this.#byProcedure.get(procedure);
-    if (!reg) {
-      caller.send(errorMessage(C.CALL, requestId, U.E_NO_SUCH_PROCEDURE, `no callee registered "${procedure}"`));
-      return;
+    const reg = this.#table.best(procedure);
+    if (!reg) return fail(U.E_NO_SUCH_PROCEDURE, `no callee registered "${procedure}"`);
+    const callee = opts.rkey !== undefined ? pickPartition(reg, opts.rkey) : pickCallee(reg, this.#ctx.random);
+    if (opts.progress && !supportsProgressiveInvocations(callee)) {
+      return fail(U.E_FEATURE_NOT_SUPPORTED, "the callee does not support progressive call invocations");
     }
-    const callee = reg.callee;
+    if (opts.ppt && !callee.hasFeature("callee", "payload_passthru_mode")) {
+      return fail(U.E_FEATURE_NOT_SUPPORTED, "the callee does not support payload passthru mode");
+    }
+    const calleeOptions = reg.calleeOptions.get(callee)!;
+    const details = this.#invocationDetails(caller, callee, reg, procedure, opts, calleeOptions.discloseCaller);
+    // The callee enforces the timeout itself when it asked to at registration and can.
+    const forwardTimeout = opts.timeout > 0 && calleeOptions.forwardTimeout && callee.hasFeature("callee", "call_timeout");
+    if (forwardTimeout) details["timeout"] = opts.timeout;
+
     const invocationId = callee.nextInvocationId();
-    const inv: Invocation = { caller, callRequestId: requestId, callee, invocationId, canceling: false };
-    const sent = callee.send([C.INVOCATION, invocationId, reg.id, {}, ...payload(args, kwargs)]);
+    const sent = callee.send([C.INVOCATION, invocationId, reg.id, details, ...payload(args, kwargs)]);
     const failure = undeliverable(sent, "the call", "callee");
-    if (failure) {
-      caller.send(errorMessage(C.CALL, requestId, failure[0], failure[1]));
-      return;
-    }
+    if (failure) return fail(failure[0], failure[1]);
+    const inv: Invocation = {
+      caller,
+      callRequestId: requestId,
+      callee,
+      invocationId,
+      registration: reg,
+      procedure,
+      receiveProgress: details["receive_progress"] === true,
+      progressiveInput: opts.progress,
+      inputOpen: opts.progress,
+      canceling: false,
+      timeout: forwardTimeout ? 0 : opts.timeout,
+      timer: undefined,
+    };
     mapOf(this.#byCaller, caller).set(requestId, inv);
     mapOf(this.#byCallee, callee).set(invocationId, inv);
+    this.#armTimeout(inv);
   }
 
-  /** YIELD from a callee. */
-  yield(callee: Session, invocationId: number, _options: Dict, args?: unknown[], kwargs?: Dict): void {
-    const inv = this.#take(callee, invocationId, "YIELD");
+  #invocationDetails(
+    caller: Session,
+    callee: Session,
+    reg: Registration,
+    procedure: string,
+    opts: CallOptions,
+    calleeWantsCaller: boolean,
+  ): Dict {
+    const details: Dict = {};
+    // Spec "Pattern-based Registration": the concrete URI MUST be given for pattern matches.
+    if (reg.match !== "exact") details["procedure"] = procedure;
+    if ((opts.discloseMe && this.#allowDisclose) || calleeWantsCaller) {
+      details["caller"] = caller.id;
+      if (caller.auth) {
+        details["caller_authid"] = caller.auth.authid;
+        details["caller_authrole"] = caller.auth.authrole;
+      }
+    }
+    if (opts.receiveProgress && callee.hasFeature("callee", "progressive_call_results")) {
+      details["receive_progress"] = true;
+    }
+    if (opts.progress) details["progress"] = true;
+    if (opts.ppt) Object.assign(details, opts.ppt);
+    return details;
+  }
+
+  /** A further CALL chunk with the request id of a call in flight. */
+  #continueCall(inv: Invocation, options: Dict, procedure: string, args?: unknown[], kwargs?: Dict): void {
+    if (!inv.progressiveInput || !inv.inputOpen) {
+      inv.caller.protocolViolation(
+        `CALL ${inv.callRequestId} reuses the request id of a call in flight that takes no more input`,
+      );
+      return;
+    }
+    if (procedure !== inv.procedure) {
+      inv.caller.protocolViolation(`progressive CALL ${inv.callRequestId} changed its procedure`);
+      return;
+    }
+    // Spec: only `progress` of follow-up chunks counts; the other options came with the first.
+    const more = options["progress"] === true;
+    if (!more) inv.inputOpen = false;
+    if (inv.canceling) return;
+    const details: Dict = more ? { progress: true } : {};
+    inv.callee.send([C.INVOCATION, inv.invocationId, inv.registration.id, details, ...payload(args, kwargs)]);
+  }
+
+  /** YIELD from a callee: a progressive or final result. */
+  yield(callee: Session, invocationId: number, options: Dict, args?: unknown[], kwargs?: Dict): void {
+    const inv = this.#find(callee, invocationId, "YIELD");
     if (!inv) return;
-    const sent = inv.caller.send([C.RESULT, inv.callRequestId, {}, ...payload(args, kwargs)]);
+    const ppt = passthruOptions(options);
+    const details: Dict = ppt.kind === "ppt" ? { ...ppt.details } : {};
+    if (options["progress"] === true) {
+      // Progressive results go only to callers that asked for them (spec leaves the rest
+      // open; dropping is what Nexus does and the safest).
+      if (!inv.receiveProgress) return;
+      details["progress"] = true;
+      this.#armTimeout(inv);
+      const sent = inv.caller.send([C.RESULT, inv.callRequestId, details, ...payload(args, kwargs)]);
+      const failure = undeliverable(sent, "the progressive result", "caller");
+      if (failure) {
+        this.#finish(inv);
+        inv.caller.send(errorMessage(C.CALL, inv.callRequestId, failure[0], failure[1]));
+      }
+      return;
+    }
+    this.#finish(inv);
+    if (ppt.kind === "ppt" && !inv.caller.hasFeature("caller", "payload_passthru_mode")) {
+      inv.caller.send(errorMessage(C.CALL, inv.callRequestId, U.E_FEATURE_NOT_SUPPORTED, "the result uses payload passthru mode, which the caller does not support"));
+      return;
+    }
+    const sent = inv.caller.send([C.RESULT, inv.callRequestId, details, ...payload(args, kwargs)]);
     const failure = undeliverable(sent, "the result", "caller");
     if (failure) inv.caller.send(errorMessage(C.CALL, inv.callRequestId, failure[0], failure[1]));
   }
 
   /** ERROR from a callee for an INVOCATION: passed to the caller as an ERROR for its CALL. */
   error(callee: Session, invocationId: number, details: Dict, uri: string, args?: unknown[], kwargs?: Dict): void {
-    const inv = this.#take(callee, invocationId, "ERROR");
+    const inv = this.#find(callee, invocationId, "ERROR");
     if (!inv) return;
+    this.#finish(inv);
     const sent = inv.caller.send([C.ERROR, C.CALL, inv.callRequestId, details, uri, ...payload(args, kwargs)]);
     const failure = undeliverable(sent, "the callee's error", "caller");
     if (failure) inv.caller.send(errorMessage(C.CALL, inv.callRequestId, failure[0], failure[1]));
@@ -181,8 +378,7 @@ export class Dealer {
       }
       return;
     }
-    this.#byCaller.get(caller)!.delete(requestId);
-    this.#byCallee.get(inv.callee)?.delete(inv.invocationId);
+    this.#finish(inv);
     if (mode === "killnowait" && interruptible) {
       inv.callee.send([C.INTERRUPT, inv.invocationId, { mode }]);
     }
@@ -194,13 +390,15 @@ export class Dealer {
     const regs = this.#bySession.get(session);
     if (regs) {
       this.#bySession.delete(session);
-      for (const reg of regs) this.#drop(reg);
+      for (const reg of [...regs]) this.#removeCallee(reg, session);
     }
+    this.#finished.delete(session);
     // As caller: results that arrive later are dropped quietly.
     const asCaller = this.#byCaller.get(session);
     if (asCaller) {
       this.#byCaller.delete(session);
       for (const inv of asCaller.values()) {
+        this.#stopTimer(inv);
         this.#byCallee.get(inv.callee)?.delete(inv.invocationId);
         // Spec "Caller Leaving": interrupt the callee when both sides support canceling.
         if (inv.callee.hasFeature("callee", "call_canceling")) {
@@ -213,6 +411,7 @@ export class Dealer {
     if (asCallee) {
       this.#byCallee.delete(session);
       for (const inv of asCallee.values()) {
+        this.#stopTimer(inv);
         this.#byCaller.get(inv.caller)?.delete(inv.callRequestId);
         inv.caller.send(errorMessage(
           C.CALL,
@@ -224,35 +423,68 @@ export class Dealer {
     }
   }
 
+  // --- helpers ---
+
   /**
-   * Finds and removes the call an answer belongs to. An id above the highest INVOCATION id
-   * this callee was ever sent is a protocol violation (spec "Protocol Violations"); an id the
-   * callee did receive but that is no longer pending (caller left) is ignored.
+   * Finds the call an answer belongs to. An id above the highest INVOCATION id this callee was
+   * ever sent is a protocol violation (spec "Protocol Violations"); an id the callee did
+   * receive but that is no longer pending (caller left, canceled, timed out) is ignored.
    */
-  #take(callee: Session, invocationId: number, what: string): Invocation | undefined {
+  #find(callee: Session, invocationId: number, what: string): Invocation | undefined {
     const inv = this.#byCallee.get(callee)?.get(invocationId);
-    if (!inv) {
-      if (invocationId > callee.lastInvocationId) {
-        callee.protocolViolation(`${what} for INVOCATION ${invocationId}, which this session was never sent`);
-      }
-      return undefined;
+    if (!inv && invocationId > callee.lastInvocationId) {
+      callee.protocolViolation(`${what} for INVOCATION ${invocationId}, which this session was never sent`);
     }
-    this.#byCallee.get(callee)!.delete(invocationId);
-    this.#byCaller.get(inv.caller)?.delete(inv.callRequestId);
     return inv;
   }
 
-  #drop(reg: Registration): void {
-    this.#byId.delete(reg.id);
-    if (this.#byProcedure.get(reg.procedure) === reg) this.#byProcedure.delete(reg.procedure);
+  /** Ends a call: forget it on both sides and stop its timer. */
+  #finish(inv: Invocation): void {
+    this.#stopTimer(inv);
+    this.#byCallee.get(inv.callee)?.delete(inv.invocationId);
+    this.#byCaller.get(inv.caller)?.delete(inv.callRequestId);
+    if (inv.progressiveInput) {
+      const done = setOf(this.#finished, inv.caller);
+      done.add(inv.callRequestId);
+      if (done.size > FINISHED_MEMORY) done.delete(done.values().next().value!);
+    }
+  }
+
+  /**
+   * Spec "Call Timeout", dealer-enforced: on expiry the call is canceled as with `killnowait`
+   * (INTERRUPT only to callees that support canceling) and the caller gets
+   * `wamp.error.timeout`. With progressive results the time runs between results.
+   */
+  #armTimeout(inv: Invocation): void {
+    if (inv.timeout <= 0) return;
+    this.#stopTimer(inv);
+    inv.timer = this.#ctx.clock.setTimer(inv.timeout, () => {
+      inv.timer = undefined;
+      if (this.#byCallee.get(inv.callee)?.get(inv.invocationId) !== inv) return;
+      this.#finish(inv);
+      if (inv.callee.hasFeature("callee", "call_canceling")) {
+        inv.callee.send([C.INTERRUPT, inv.invocationId, { mode: "killnowait", reason: U.E_TIMEOUT }]);
+      }
+      inv.caller.send(errorMessage(C.CALL, inv.callRequestId, U.E_TIMEOUT, `the call timed out after ${inv.timeout} ms`));
+    });
+  }
+
+  #stopTimer(inv: Invocation): void {
+    if (inv.timer) this.#ctx.clock.clearTimer(inv.timer);
+    inv.timer = undefined;
   }
 
   #newId(): number {
     for (;;) {
       const id = randomId53(this.#ctx.random);
-      if (!this.#byId.has(id)) return id;
+      if (!this.#table.get(id)) return id;
     }
   }
+}
+
+/** Spec "Progressive Call Invocations": the callee needs the feature and call canceling. */
+function supportsProgressiveInvocations(callee: Session): boolean {
+  return callee.hasFeature("callee", "progressive_call_invocations") && callee.hasFeature("callee", "call_canceling");
 }
 
 /** The ERROR (URI and explanation) owed when a message could not be delivered, if any. */
@@ -273,4 +505,10 @@ function mapOf<K, V>(outer: Map<Session, Map<K, V>>, session: Session): Map<K, V
   let m = outer.get(session);
   if (!m) outer.set(session, (m = new Map()));
   return m;
+}
+
+function setOf<V>(outer: Map<Session, Set<V>>, session: Session): Set<V> {
+  let s = outer.get(session);
+  if (!s) outer.set(session, (s = new Set()));
+  return s;
 }

@@ -22,6 +22,12 @@ export interface RealmOptions {
    * request ids; Crossbar and Nexus do not enforce it either.
    */
   strictRequestIds?: boolean;
+  /**
+   * Whether callers may disclose themselves to callees with `disclose_me` (spec "Caller
+   * Identification"); when false such a CALL gets `wamp.error.option_disallowed.disclose_me`.
+   * Default true. Callees asking with `disclose_caller` are not affected.
+   */
+  allowDisclose?: boolean;
 }
 
 export interface RouterOptions {

@@ -38,7 +38,7 @@ export class Realm implements RealmPort {
       observer: silentObserver,
     };
     this.broker = new Broker(this.context);
-    this.dealer = new Dealer(this.context);
+    this.dealer = new Dealer(this.context, { allowDisclose: options.allowDisclose ?? true });
   }
 
   get sessionCount(): number {
@@ -64,6 +64,10 @@ export class Realm implements RealmPort {
     this.broker.removeSession(session);
     this.dealer.removeSession(session);
     this.context.observer.sessionLeft(session);
+  }
+
+  isCallContinuation(session: Session, requestId: number): boolean {
+    return this.dealer.isCallContinuation(session, requestId);
   }
 
   dispatch(session: Session, code: number, m: readonly unknown[]): void {

@@ -35,6 +35,8 @@ export interface RealmPort {
   join(session: Session): void;
   leave(session: Session): void;
   dispatch(session: Session, code: number, message: readonly unknown[]): void;
+  /** Whether a CALL with this request id continues a progressive call invocation. */
+  isCallContinuation(session: Session, requestId: number): boolean;
 }
 
 type State = "closed" | "established" | "shutting_down" | "dead";
@@ -183,7 +185,10 @@ export class Session implements MessageHandler {
       case C.REGISTER:
       case C.UNREGISTER: {
         const requestId = msg[1] as number;
-        if (this.realm!.strictRequestIds) {
+        const realm = this.realm!;
+        if (code === C.CALL && realm.isCallContinuation(this, requestId)) {
+          // Spec "Progressive Call Invocations": follow-up chunks reuse the first CALL's id.
+        } else if (realm.strictRequestIds) {
           const expected = this.lastRequestId >= MAX_ID ? 1 : this.lastRequestId + 1;
           if (requestId !== expected) {
             this.protocolViolation(
@@ -191,8 +196,10 @@ export class Session implements MessageHandler {
             );
             return;
           }
+          this.lastRequestId = requestId;
+        } else if (requestId > this.lastRequestId) {
+          this.lastRequestId = requestId;
         }
-        this.lastRequestId = requestId;
         this.realm!.dispatch(this, code, msg);
         return;
       }

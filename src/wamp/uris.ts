@@ -22,3 +22,6 @@ export const CLOSE_REALM = "wamp.close.close_realm";
 /** Reply to a client's GOODBYE (spec; Nexus and Bondy do the same). */
 export const CLOSE_GOODBYE_AND_OUT = "wamp.close.goodbye_and_out";
 export const CLOSE_KILLED = "wamp.close.killed";
+export const E_FEATURE_NOT_SUPPORTED = "wamp.error.feature_not_supported";
+export const E_TIMEOUT = "wamp.error.timeout";
+export const E_NO_SUCH_SESSION = "wamp.error.no_such_session";

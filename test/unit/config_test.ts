@@ -192,7 +192,7 @@ test("config: mapped to router and serve options", () => {
       realms: [{ name: "r1", strictRequestIds: true }],
       autoCreateRealms: true,
       helloTimeoutMs: 500,
-      transports: { websocket: { host: "::", port: 1, path: "/x", maxMessageSize: 4096 }, rawsocket: { host: "127.0.0.2", port: 2 } },
+      transports: { websocket: { host: "::", port: 1, path: "/x", maxMessageSize: 4096 }, rawsocket: { host: "127.0.0.2", port: 2, maxMessageSize: 1024 } },
     }),
     "config.json",
   );
@@ -200,6 +200,7 @@ test("config: mapped to router and serve options", () => {
     realms: [{ name: "r1", uriCheck: "loose", strictRequestIds: true }],
     autoCreateRealms: true,
     helloTimeoutMs: 500,
+    rawSocketMaxLength: 1024,
   });
   assert.deepEqual(toServeOptions(cfg), {
     host: "::",

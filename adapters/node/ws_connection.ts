@@ -1,0 +1,78 @@
+/**
+ * Wraps an open `ws` WebSocket as the core's MessageConnection and feeds the core's sink.
+ * @module
+ */
+import type { IncomingMessage } from "node:http";
+import { WebSocket, type RawData } from "ws";
+import type { Acceptor, MessageConnection, SendResult } from "../../src/platform/transport.ts";
+import { DrainSignal } from "../_shared/backpressure.ts";
+import { toUint8Array } from "../_shared/bytes.ts";
+import { sendableCloseCode, sendableCloseReason } from "../_shared/close_frame.ts";
+import type { Closable, ConnectionTracker } from "../_shared/connection_tracker.ts";
+import { GuardedSink } from "../_shared/sink_guard.ts";
+
+export function attachWebSocket(
+  ws: WebSocket,
+  req: IncomingMessage,
+  protocol: string,
+  acceptor: Acceptor,
+  tracker: ConnectionTracker,
+): void {
+  const drain = new DrainSignal();
+  const conn: MessageConnection = {
+    info: {
+      kind: "websocket",
+      remoteAddress: req.socket.remoteAddress,
+      remotePort: req.socket.remotePort,
+    },
+    protocol,
+    send(frame: Uint8Array | string): SendResult {
+      if (ws.readyState !== WebSocket.OPEN) return "closed";
+      try {
+        ws.send(frame, { binary: typeof frame !== "string" });
+      } catch {
+        return "closed";
+      }
+      return drain.afterSend(ws.bufferedAmount);
+    },
+    close(code?: number, reason?: string): void {
+      try {
+        ws.close(sendableCloseCode(code), sendableCloseReason(reason));
+      } catch {
+        ws.terminate();
+      }
+    },
+  };
+  const handle: Closable = {
+    close: () => conn.close(1001, "server shutting down"),
+    abort: () => ws.terminate(),
+  };
+  tracker.add(handle);
+  const sink = new GuardedSink(acceptor.acceptMessages(conn));
+
+  ws.on("message", (data: RawData, isBinary: boolean) => {
+    sink.message(isBinary ? binary(data) : text(data));
+  });
+  // ws has no drain event of its own; its frames go straight to the TCP socket, so that
+  // socket's drain is the moment ws.bufferedAmount falls.
+  req.socket.on("drain", () => {
+    if (drain.eased(ws.bufferedAmount)) sink.drain();
+  });
+  // 'error' is always followed by 'close'; the listener only stops an unhandled-error crash.
+  ws.on("error", () => {});
+  ws.on("close", () => {
+    tracker.delete(handle);
+    sink.closed();
+  });
+}
+
+// With the default binaryType "nodebuffer" ws hands one Buffer; the other RawData shapes
+// (Buffer[] and ArrayBuffer) only appear with other binaryTypes and are handled for safety.
+function binary(data: RawData): Uint8Array {
+  return toUint8Array(Array.isArray(data) ? Buffer.concat(data) : data);
+}
+
+function text(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return Buffer.isBuffer(data) ? data.toString("utf8") : new TextDecoder().decode(data);
+}

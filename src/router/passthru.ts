@@ -1,0 +1,30 @@
+/**
+ * Payload Passthru Mode (spec "Payload Passthru Mode"): `ppt_*` options of CALL, PUBLISH and
+ * YIELD are copied unchanged into INVOCATION, EVENT and RESULT details, and the payload is
+ * forwarded without being inspected.
+ * @module
+ */
+import type { Dict } from "../wamp/validate.ts";
+
+const PPT_KEYS = ["ppt_scheme", "ppt_serializer", "ppt_cipher", "ppt_keyid"] as const;
+
+export type PassthruResult =
+  /** No ppt_* option: a normal payload. */
+  | { kind: "none" }
+  | { kind: "ppt"; details: Dict }
+  | { kind: "invalid"; message: string };
+
+export function passthruOptions(options: Dict): PassthruResult {
+  let details: Dict | undefined;
+  for (const key of PPT_KEYS) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (typeof v !== "string") return { kind: "invalid", message: `option ${key} must be a string` };
+    (details ??= {})[key] = v;
+  }
+  if (!details) return { kind: "none" };
+  if (typeof details["ppt_scheme"] !== "string" || details["ppt_scheme"] === "") {
+    return { kind: "invalid", message: "ppt_scheme is required when any ppt_* option is given" };
+  }
+  return { kind: "ppt", details };
+}
