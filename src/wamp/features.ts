@@ -9,7 +9,18 @@ export const BROKER_FEATURES: Readonly<Record<string, boolean>> = {
   publisher_exclusion: true,
 };
 
-export const DEALER_FEATURES: Readonly<Record<string, boolean>> = {};
+export const DEALER_FEATURES: Readonly<Record<string, boolean>> = {
+  progressive_call_results: true,
+  progressive_call_invocations: true,
+  call_timeout: true,
+  call_canceling: true,
+  caller_identification: true,
+  pattern_based_registration: true,
+  shared_registration: true,
+  sharded_registration: true,
+  registration_revocation: true,
+  payload_passthru_mode: true,
+};
 
 export function routerRoles(): Record<string, unknown> {
   return {
