@@ -9,7 +9,7 @@ import { type Logger, nullLogger } from "../platform/logger.ts";
 import { MemoryStorage, type Storage } from "../platform/storage.ts";
 import { randomId53, type RandomSource, webRandom } from "../platform/random.ts";
 import type { Acceptor, ByteConnection, ConnectionSink, MessageConnection } from "../platform/transport.ts";
-import { chooseSubprotocol, serializerForSubprotocol } from "../serializer/registry.ts";
+import { chooseSubprotocol, subprotocol } from "../serializer/registry.ts";
 import { MessagePeer, messageSink } from "../session/message_peer.ts";
 import { acceptRawSocket } from "../session/rawsocket_peer.ts";
 import { Session, type SessionHost } from "../session/session.ts";
@@ -72,14 +72,14 @@ export class Router implements Acceptor, SessionHost {
   }
 
   acceptMessages(conn: MessageConnection): ConnectionSink {
-    const serializer = serializerForSubprotocol(conn.protocol);
-    if (!serializer || this.#closing) {
+    const proto = subprotocol(conn.protocol);
+    if (!proto || this.#closing) {
       conn.close(this.#closing ? 1001 : 1002, this.#closing ? "router shutting down" : "unsupported subprotocol");
       return { message() {}, closed() {} };
     }
-    const session = new Session(this, new MessagePeer(conn, serializer));
+    const session = new Session(this, new MessagePeer(conn, proto.serializer, proto.framing));
     this.#sessions.add(session);
-    return messageSink(serializer, session);
+    return messageSink(proto.serializer, session, proto.framing);
   }
 
   acceptBytes(conn: ByteConnection): ConnectionSink {

@@ -12,8 +12,8 @@ import { jsonSerializer } from "./json.ts";
 import { msgpackSerializer } from "./msgpack.ts";
 import type { Serializer } from "./types.ts";
 
-/** `single`: one WAMP message per WebSocket message. (`batched` is reserved for later.) */
-export type Framing = "single";
+/** `single`: one WAMP message per WebSocket message; `batched`: one or more (batched.ts). */
+export type Framing = "single" | "batched";
 
 export interface Subprotocol {
   readonly name: string;
@@ -26,6 +26,9 @@ const SUBPROTOCOLS: readonly Subprotocol[] = [
   { name: "wamp.2.json", serializer: jsonSerializer, framing: "single" },
   { name: "wamp.2.msgpack", serializer: msgpackSerializer, framing: "single" },
   { name: "wamp.2.cbor", serializer: cborSerializer, framing: "single" },
+  { name: "wamp.2.json.batched", serializer: jsonSerializer, framing: "batched" },
+  { name: "wamp.2.msgpack.batched", serializer: msgpackSerializer, framing: "batched" },
+  { name: "wamp.2.cbor.batched", serializer: cborSerializer, framing: "batched" },
 ];
 
 const BY_NAME: ReadonlyMap<string, Subprotocol> = new Map(SUBPROTOCOLS.map((p) => [p.name, p]));

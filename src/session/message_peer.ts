@@ -4,16 +4,22 @@
  * @module
  */
 import type { ConnectionSink, MessageConnection, SendResult } from "../platform/transport.ts";
+import { splitBatch, wrapBatch } from "../serializer/batched.ts";
+import type { Framing } from "../serializer/registry.ts";
 import type { Serializer } from "../serializer/types.ts";
 import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
 
 export class MessagePeer implements Peer {
   readonly #conn: MessageConnection;
   readonly #ser: Serializer;
+  readonly #batched: boolean;
+  readonly #key: string;
 
-  constructor(conn: MessageConnection, serializer: Serializer) {
+  constructor(conn: MessageConnection, serializer: Serializer, framing: Framing = "single") {
     this.#conn = conn;
     this.#ser = serializer;
+    this.#batched = framing === "batched";
+    this.#key = this.#batched ? `${serializer.name}.batched` : serializer.name;
   }
 
   get info() {
@@ -25,15 +31,16 @@ export class MessagePeer implements Peer {
   }
 
   send(message: readonly unknown[], cache?: FrameCache): PeerSendResult {
-    const key = this.#ser.name;
-    let frame = cache?.get(key);
+    let frame = cache?.get(this.#key);
     if (frame === undefined) {
       try {
         frame = this.#ser.encode(message);
       } catch {
         return "unencodable";
       }
-      cache?.set(key, frame);
+      // Outbound messages go one per batch: valid, and no added latency from holding them.
+      if (this.#batched) frame = wrapBatch(frame);
+      cache?.set(this.#key, frame);
     }
     return this.#conn.send(frame);
   }
@@ -53,7 +60,17 @@ export interface MessageHandler {
 }
 
 /** Decodes WebSocket frames into messages for a handler. */
-export function messageSink(serializer: Serializer, handler: MessageHandler): ConnectionSink {
+export function messageSink(serializer: Serializer, handler: MessageHandler, framing: Framing = "single"): ConnectionSink {
+  const deliver = (data: Uint8Array | string): void => {
+    let decoded: unknown;
+    try {
+      decoded = serializer.decode(data);
+    } catch (e) {
+      handler.malformed(`the frame could not be decoded as ${serializer.name}: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    handler.receive(decoded);
+  };
   return {
     message(data) {
       // Spec "WebSocket Transport": JSON travels in text frames, the binary serializers in
@@ -66,14 +83,11 @@ export function messageSink(serializer: Serializer, handler: MessageHandler): Co
         );
         return;
       }
-      let decoded: unknown;
-      try {
-        decoded = serializer.decode(data);
-      } catch (e) {
-        handler.malformed(`the frame could not be decoded as ${serializer.name}: ${e instanceof Error ? e.message : String(e)}`);
-        return;
-      }
-      handler.receive(decoded);
+      if (framing === "single") return deliver(data);
+      const parts = splitBatch(serializer.binary, data);
+      if (typeof parts === "string") return handler.malformed(parts);
+      // A message of the batch may end the session (ABORT); the handler then ignores the rest.
+      for (const part of parts) deliver(part);
     },
     drain() {
       handler.drain?.();

@@ -7,6 +7,7 @@ import type { Router } from "../../src/router/router.ts";
 import type { ConnectionSink, MessageConnection } from "../../src/platform/transport.ts";
 import { serializerForSubprotocol } from "../../src/serializer/registry.ts";
 import type { Serializer } from "../../src/serializer/types.ts";
+import { splitBatch, wrapBatch } from "../../src/serializer/batched.ts";
 
 export const ALL_ROLES = { publisher: {}, subscriber: {}, caller: {}, callee: {} };
 
@@ -15,6 +16,7 @@ export class MemoryClient {
   closed = false;
   closeCode: number | undefined;
   readonly serializer: Serializer;
+  readonly batched: boolean;
   readonly #sink: ConnectionSink;
   #nextRequest = 1;
   sessionId = 0;
@@ -23,12 +25,19 @@ export class MemoryClient {
     const ser = serializerForSubprotocol(protocol);
     if (!ser) throw new Error(`no serializer for ${protocol}`);
     this.serializer = ser;
+    this.batched = protocol.endsWith(".batched");
     const conn: MessageConnection = {
       info: { kind: "local" },
       protocol,
       send: (frame) => {
         if (this.closed) return "closed";
-        this.inbox.push(ser.decode(frame) as unknown[]);
+        if (!this.batched) {
+          this.inbox.push(ser.decode(frame) as unknown[]);
+          return "ok";
+        }
+        const parts = splitBatch(ser.binary, frame);
+        if (typeof parts === "string") throw new Error(`router sent a bad batch: ${parts}`);
+        for (const p of parts) this.inbox.push(ser.decode(p) as unknown[]);
         return "ok";
       },
       close: (code) => {
@@ -44,7 +53,8 @@ export class MemoryClient {
 
   /** Sends a message as the wire would carry it (encoded, then decoded by the router). */
   send(message: readonly unknown[]): void {
-    this.#sink.message(this.serializer.encode(message));
+    const frame = this.serializer.encode(message);
+    this.#sink.message(this.batched ? wrapBatch(frame) : frame);
   }
 
   /** Sends a raw frame. */
