@@ -338,11 +338,20 @@ test("base64: fallback agrees with Buffer on random bytes, and with native on wh
 });
 
 test("registry: subprotocols, negotiation in the client's order, RawSocket ids", () => {
-  assert.deepStrictEqual(SUPPORTED_SUBPROTOCOLS, ["wamp.2.json", "wamp.2.msgpack", "wamp.2.cbor"]);
+  assert.deepStrictEqual(SUPPORTED_SUBPROTOCOLS, [
+    "wamp.2.json",
+    "wamp.2.msgpack",
+    "wamp.2.cbor",
+    "wamp.2.json.batched",
+    "wamp.2.msgpack.batched",
+    "wamp.2.cbor.batched",
+  ]);
   assert.equal(serializerForSubprotocol("wamp.2.json"), jsonSerializer);
   assert.equal(serializerForSubprotocol("wamp.2.msgpack"), msgpackSerializer);
   assert.equal(serializerForSubprotocol("wamp.2.cbor"), cborSerializer);
-  assert.equal(serializerForSubprotocol("wamp.2.json.batched"), undefined);
+  assert.equal(serializerForSubprotocol("wamp.2.json.batched"), jsonSerializer);
+  assert.equal(subprotocol("wamp.2.json.batched")?.framing, "batched");
+  assert.equal(serializerForSubprotocol("wamp.2.ubjson"), undefined);
   assert.equal(serializerForSubprotocol("WAMP.2.JSON"), undefined);
   assert.equal(subprotocol("wamp.2.cbor")?.framing, "single");
   assert.equal(chooseSubprotocol(["wamp.2.ubjson", "wamp.2.cbor", "wamp.2.json"]), "wamp.2.cbor");
