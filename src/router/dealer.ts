@@ -90,6 +90,11 @@ export class Dealer {
     return this.#table.best(uri);
   }
 
+  /** The procedure of a call in flight (for authorizing its CANCEL). */
+  callProcedure(caller: Session, requestId: number): string | undefined {
+    return this.#byCaller.get(caller)?.get(requestId)?.procedure;
+  }
+
   /** Whether a CALL with this id continues a progressive call invocation of this caller. */
   isCallContinuation(caller: Session, requestId: number): boolean {
     const inv = this.#byCaller.get(caller)?.get(requestId);

@@ -3,6 +3,8 @@
  * applications embedding the router pass them directly.
  * @module
  */
+import type { Authenticator } from "../auth/types.ts";
+import type { Authorizer } from "../auth/authorizer.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { RandomSource } from "../platform/random.ts";
@@ -28,6 +30,13 @@ export interface RealmOptions {
    * Default true. Callees asking with `disclose_caller` are not affected.
    */
   allowDisclose?: boolean;
+  /**
+   * Authentication policy. Without one the realm is open: every client joins as anonymous
+   * (the embedded default realm, for the quick start).
+   */
+  authenticator?: Authenticator;
+  /** Authorization policy; without one every established session may do everything. */
+  authorizer?: Authorizer;
 }
 
 export interface RouterOptions {

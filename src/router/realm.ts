@@ -4,7 +4,11 @@
  * @module
  */
 import type { Clock } from "../platform/clock.ts";
+import type { Action, Authorizer } from "../auth/authorizer.ts";
+import type { Authenticator } from "../auth/types.ts";
 import type { Logger } from "../platform/logger.ts";
+import * as U from "../wamp/uris.ts";
+import { errorMessage } from "./messages.ts";
 import type { RandomSource } from "../platform/random.ts";
 import type { Storage } from "../platform/storage.ts";
 import type { RealmPort, Session } from "../session/session.ts";
@@ -19,6 +23,8 @@ import { silentObserver } from "./realm_events.ts";
 export class Realm implements RealmPort {
   readonly name: string;
   readonly strictRequestIds: boolean;
+  readonly authenticator: Authenticator | undefined;
+  readonly #authorizer: Authorizer | undefined;
   readonly broker: Broker;
   readonly dealer: Dealer;
   readonly #sessions = new Map<number, Session>();
@@ -28,6 +34,8 @@ export class Realm implements RealmPort {
   constructor(options: RealmOptions, clock: Clock, random: RandomSource, logger: Logger, storage: Storage) {
     this.name = options.name;
     this.strictRequestIds = options.strictRequestIds ?? false;
+    this.authenticator = options.authenticator;
+    this.#authorizer = options.authorizer;
     this.context = {
       realm: options.name,
       clock,
@@ -66,11 +74,54 @@ export class Realm implements RealmPort {
     this.context.observer.sessionLeft(session);
   }
 
+  /**
+   * Checks a request against the realm's authorizer; a denied request gets
+   * `wamp.error.not_authorized` (when the request has an answer at all) and nothing else
+   * happens. Answers from callees (YIELD, ERROR) are not requests and are not checked.
+   */
+  #authorized(session: Session, code: number, m: readonly unknown[]): boolean {
+    let action: Action;
+    let uri: string | undefined;
+    switch (code) {
+      case C.PUBLISH:
+        [action, uri] = ["publish", m[3] as string];
+        break;
+      case C.SUBSCRIBE:
+        [action, uri] = ["subscribe", m[3] as string];
+        break;
+      case C.CALL:
+        [action, uri] = ["call", m[3] as string];
+        break;
+      case C.REGISTER:
+        [action, uri] = ["register", m[3] as string];
+        break;
+      case C.UNSUBSCRIBE:
+        [action, uri] = ["unsubscribe", this.broker.getSubscription(m[2] as number)?.uri];
+        break;
+      case C.UNREGISTER:
+        [action, uri] = ["unregister", this.dealer.getRegistration(m[2] as number)?.uri];
+        break;
+      case C.CANCEL:
+        [action, uri] = ["cancel", this.dealer.callProcedure(session, m[1] as number)];
+        break;
+      default:
+        return true;
+    }
+    // Unknown ids fall through to the broker/dealer, which answer no_such_* as usual.
+    if (uri === undefined) return true;
+    if (this.#authorizer!.authorize(session.auth!, action, uri)) return true;
+    // Spec "PUBLISH": an unacknowledged publication gets no answer, even when refused.
+    if (code === C.PUBLISH && (m[2] as Dict)["acknowledge"] !== true) return false;
+    session.send(errorMessage(code, m[1] as number, U.E_NOT_AUTHORIZED, `not authorized to ${action} "${uri}"`));
+    return false;
+  }
+
   isCallContinuation(session: Session, requestId: number): boolean {
     return this.dealer.isCallContinuation(session, requestId);
   }
 
   dispatch(session: Session, code: number, m: readonly unknown[]): void {
+    if (this.#authorizer && !session.internal && !this.#authorized(session, code, m)) return;
     switch (code) {
       case C.PUBLISH:
         this.broker.publish(session, m[1] as number, m[2] as Dict, m[3] as string, m[4] as unknown[] | undefined, m[5] as Dict | undefined);

@@ -14,6 +14,7 @@ import * as U from "../wamp/uris.ts";
 import { type Dict, isDict, MAX_ID, validateClientMessage } from "../wamp/validate.ts";
 import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
 import type { MessageHandler } from "./message_peer.ts";
+import type { AuthOutcome, Authenticator, HelloInfo, Identity } from "../auth/types.ts";
 
 /** What a session needs from the router that owns it. */
 export interface SessionHost {
@@ -31,6 +32,8 @@ export interface SessionHost {
 /** What a session needs from its realm. */
 export interface RealmPort {
   readonly name: string;
+  /** Undefined for a realm explicitly open to anonymous clients. */
+  readonly authenticator: Authenticator | undefined;
   readonly strictRequestIds: boolean;
   join(session: Session): void;
   leave(session: Session): void;
@@ -39,14 +42,15 @@ export interface RealmPort {
   isCallContinuation(session: Session, requestId: number): boolean;
 }
 
-type State = "closed" | "established" | "shutting_down" | "dead";
+/**
+ * Spec session state chart: closed (no session; HELLO expected), authenticating (waiting for
+ * the authenticator), challenged (CHALLENGE sent, AUTHENTICATE expected), established,
+ * shutting_down (we said GOODBYE and wait for the reply), dead (transport gone).
+ */
+type State = "closed" | "authenticating" | "challenged" | "established" | "shutting_down" | "dead";
 
-export interface AuthInfo {
-  authid: string;
-  authrole: string;
-  authmethod: string;
-  authprovider: string;
-}
+/** The identity of an established session. */
+export type AuthInfo = Identity;
 
 export class Session implements MessageHandler {
   readonly #host: SessionHost;
@@ -54,6 +58,12 @@ export class Session implements MessageHandler {
   #state: State = "closed";
   #helloTimer: TimerHandle | undefined;
   #shutdownTimer: TimerHandle | undefined;
+  /** The realm a handshake in progress is for. */
+  #joining: RealmPort | undefined;
+  /** Continues a CHALLENGE with the client's AUTHENTICATE. */
+  #authNext: ((signature: string, extra: Dict) => Promise<AuthOutcome>) | undefined;
+  /** Bumped by every handshake step, so a promise that settles late is recognised and ignored. */
+  #authStep = 0;
 
   /** Global-scope session id; 0 until WELCOME. */
   id = 0;
@@ -122,6 +132,21 @@ export class Session implements MessageHandler {
       case "closed":
         this.#receiveUnjoined(code, msg);
         return;
+      case "challenged":
+        if (code === C.AUTHENTICATE) {
+          const next = this.#authNext!;
+          this.#authNext = undefined;
+          this.#runAuth(next(msg[1] as string, msg[2] as Dict));
+        } else if (code === C.ABORT) {
+          this.#closeTransport();
+        } else {
+          this.protocolViolation(`${C.messageName(code)} while waiting for AUTHENTICATE`);
+        }
+        return;
+      case "authenticating":
+        if (code === C.ABORT) this.#closeTransport();
+        else this.protocolViolation(`${C.messageName(code)} before the session was established`);
+        return;
       case "established":
         this.#receiveEstablished(code, msg);
         return;
@@ -139,10 +164,9 @@ export class Session implements MessageHandler {
 
   transportClosed(): void {
     if (this.#state === "dead") return;
-    const wasJoined = this.#state !== "closed";
     this.#state = "dead";
     this.#clearTimers();
-    if (wasJoined) this.#leaveRealm("transport closed");
+    this.#leaveRealm("transport closed");
     this.#host.forget(this);
   }
 
@@ -209,7 +233,6 @@ export class Session implements MessageHandler {
   }
 
   #hello(realmUri: string, details: Dict): void {
-    this.#clearHelloTimer();
     if (!isValidUri(realmUri, "loose")) {
       this.abort(U.E_INVALID_URI, `the realm "${realmUri}" is not a valid URI`);
       return;
@@ -235,29 +258,85 @@ export class Session implements MessageHandler {
     }
     this.roles = roles;
     this.agent = typeof details["agent"] === "string" ? details["agent"] : undefined;
-    this.id = this.#host.newSessionId();
-    // Anonymous authentication until the security model lands; a requested authid is kept
-    // as the identity, as Crossbar does for anonymous sessions.
-    const requested = details["authid"];
-    this.auth = {
-      authid: typeof requested === "string" && requested !== "" ? requested : `anonymous-${this.id}`,
-      authrole: "anonymous",
-      authmethod: "anonymous",
-      authprovider: "static",
+    if (!realm.authenticator) {
+      // A realm explicitly open to anonymous clients. A requested authid is kept as the
+      // identity, as Crossbar does for anonymous sessions.
+      const requested = details["authid"];
+      const id = this.#host.newSessionId();
+      this.#welcome(realm, {
+        authid: typeof requested === "string" && requested !== "" ? requested : `anonymous-${id}`,
+        authrole: "anonymous",
+        authmethod: "anonymous",
+        authprovider: "static",
+      }, id);
+      return;
+    }
+    const methods = details["authmethods"];
+    const authextra = details["authextra"];
+    const info: HelloInfo = {
+      realm: realm.name,
+      authmethods: Array.isArray(methods) ? methods.filter((m): m is string => typeof m === "string") : [],
+      authid: typeof details["authid"] === "string" ? details["authid"] : undefined,
+      authrole: typeof details["authrole"] === "string" ? details["authrole"] : undefined,
+      authextra: isDict(authextra) ? authextra : {},
+      transport: this.peer.info,
     };
+    this.#joining = realm;
+    this.#runAuth(realm.authenticator.hello(info));
+  }
+
+  /** Waits for one authentication step; acts on it only if the handshake is still at that step. */
+  #runAuth(pending: Promise<AuthOutcome>): void {
+    this.#state = "authenticating";
+    const step = ++this.#authStep;
+    pending.then(
+      (outcome) => {
+        if (this.#state === "authenticating" && this.#authStep === step) this.#authOutcome(outcome);
+      },
+      (e: unknown) => {
+        if (this.#state !== "authenticating" || this.#authStep !== step) return;
+        this.#host.logger.log("error", "authenticator failed", { error: e instanceof Error ? e.message : String(e) });
+        this.abort("wamp.error.authentication_failed", "authentication could not be completed");
+      },
+    );
+  }
+
+  #authOutcome(outcome: AuthOutcome): void {
+    switch (outcome.kind) {
+      case "welcome":
+        this.#welcome(this.#joining!, outcome.identity, this.#host.newSessionId());
+        return;
+      case "challenge":
+        this.#authNext = outcome.next;
+        this.#state = "challenged";
+        this.send([C.CHALLENGE, outcome.authmethod, outcome.extra]);
+        return;
+      case "abort":
+        this.abort(outcome.reason, outcome.message);
+        return;
+    }
+  }
+
+  #welcome(realm: RealmPort, identity: Identity, id: number): void {
+    this.#clearHelloTimer();
+    this.#joining = undefined;
+    this.id = id;
+    this.auth = identity;
     this.realm = realm;
     this.lastRequestId = 0;
     this.lastInvocationId = 0;
     this.#state = "established";
-    this.send([C.WELCOME, this.id, {
+    const details: Dict = {
       realm: realm.name,
-      authid: this.auth.authid,
-      authrole: this.auth.authrole,
-      authmethod: this.auth.authmethod,
-      authprovider: this.auth.authprovider,
+      authid: identity.authid,
+      authrole: identity.authrole,
+      authmethod: identity.authmethod,
+      authprovider: identity.authprovider,
       roles: routerRoles(),
       agent: this.#host.agent,
-    }]);
+    };
+    if (identity.authextra) details["authextra"] = identity.authextra;
+    this.send([C.WELCOME, id, details]);
     realm.join(this);
     this.#host.logger.log("info", "session joined", {
       session: this.id,
@@ -276,7 +355,7 @@ export class Session implements MessageHandler {
   abort(reason: string, message: string): void {
     if (this.#state === "dead") return;
     this.send([C.ABORT, { message }, reason]);
-    if (this.#state !== "closed") this.#leaveRealm(`aborted: ${reason}`);
+    if (this.realm) this.#leaveRealm(`aborted: ${reason}`);
     else {
       this.#host.logger.log("warn", "session refused", {
         reason,
@@ -337,6 +416,10 @@ export class Session implements MessageHandler {
     this.#clearHelloTimer();
     this.#helloTimer = this.#host.clock.setTimer(this.#host.helloTimeoutMs, () => {
       this.#helloTimer = undefined;
+      if (this.#state === "authenticating" || this.#state === "challenged") {
+        this.abort("wamp.error.authentication_failed", `authentication did not complete within ${this.#host.helloTimeoutMs} ms`);
+        return;
+      }
       if (this.#state !== "closed") return;
       this.#host.logger.log("warn", "no HELLO in time, closing transport", {
         timeoutMs: this.#host.helloTimeoutMs,
