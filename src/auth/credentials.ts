@@ -55,7 +55,7 @@ export interface JwtTicketSettings {
   readonly algorithm: string;
   /** HMAC secret (base64) for HS* algorithms. */
   readonly secret?: string;
-  /** Public key for RS*/ES*/EdDSA algorithms: a JWK object or an SPKI PEM string. */
+  /** Public key for RS, ES or EdDSA algorithms: a JWK object or an SPKI PEM string. */
   readonly publicKey?: Dict | string;
   readonly issuer?: string;
   readonly audience?: string;
