@@ -7,6 +7,14 @@
 
 export const BROKER_FEATURES: Readonly<Record<string, boolean>> = {
   publisher_exclusion: true,
+  publisher_identification: true,
+  subscriber_blackwhite_listing: true,
+  pattern_based_subscription: true,
+  event_retention: true,
+  subscription_revocation: true,
+  payload_passthru_mode: true,
+  // event_history: kept by the broker (Broker.eventHistory), but announced only once the meta
+  // procedure wamp.subscription.get_events serves it and realms configure history topics.
 };
 
 export const DEALER_FEATURES: Readonly<Record<string, boolean>> = {
@@ -22,10 +30,22 @@ export const DEALER_FEATURES: Readonly<Record<string, boolean>> = {
   payload_passthru_mode: true,
 };
 
-export function routerRoles(): Record<string, unknown> {
+/**
+ * The meta API flags (src/router/meta/), each on the role its spec section names: the Session
+ * Meta API on both broker and dealer ("MUST be announced by both"), the Registration Meta API
+ * and testaments (`testament_meta_api`) on the dealer, the Subscription Meta API on the broker.
+ */
+export const META_FEATURES: Readonly<{ broker: Readonly<Record<string, boolean>>; dealer: Readonly<Record<string, boolean>> }> = {
+  broker: { session_meta_api: true, subscription_meta_api: true },
+  dealer: { session_meta_api: true, registration_meta_api: true, testament_meta_api: true },
+};
+
+/** The roles of WELCOME.Details; `metaApi: false` for a realm that serves no meta API. */
+export function routerRoles(options: { metaApi?: boolean } = {}): Record<string, unknown> {
+  const meta = options.metaApi ?? true;
   return {
-    broker: { features: { ...BROKER_FEATURES } },
-    dealer: { features: { ...DEALER_FEATURES } },
+    broker: { features: { ...BROKER_FEATURES, ...(meta ? META_FEATURES.broker : {}) } },
+    dealer: { features: { ...DEALER_FEATURES, ...(meta ? META_FEATURES.dealer : {}) } },
   };
 }
 
