@@ -22,6 +22,10 @@ export class GuardedSink {
     if (!this.#closed) this.#sink.drain?.();
   }
 
+  pong(): void {
+    if (!this.#closed) this.#sink.pong?.();
+  }
+
   closed(): void {
     if (this.#closed) return;
     this.#closed = true;

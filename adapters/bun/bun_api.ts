@@ -19,6 +19,7 @@ export interface BunServerWebSocket<T> {
   sendText(data: string): number;
   sendBinary(data: Uint8Array<ArrayBuffer>): number;
   getBufferedAmount(): number;
+  ping(data?: string | Uint8Array): number;
   close(code?: number, reason?: string): void;
   terminate(): void;
 }
@@ -31,6 +32,7 @@ export interface BunWebSocketHandler<T> {
   open?(ws: BunServerWebSocket<T>): void;
   message?(ws: BunServerWebSocket<T>, message: string | Uint8Array): void;
   drain?(ws: BunServerWebSocket<T>): void;
+  pong?(ws: BunServerWebSocket<T>, data: Uint8Array): void;
   close?(ws: BunServerWebSocket<T>, code: number, reason: string): void;
 }
 

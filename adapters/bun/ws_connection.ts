@@ -48,6 +48,9 @@ export function webSocketHandler(
       if (!live) return;
       live.sink.message(typeof message === "string" ? message : toUint8Array(message));
     },
+    pong(ws) {
+      ws.data.live?.sink.pong();
+    },
     drain(ws) {
       const live = ws.data.live;
       if (live?.drain.eased(ws.getBufferedAmount())) live.sink.drain();
@@ -88,6 +91,9 @@ function messageConnection(ws: BunServerWebSocket<WsData>, drain: DrainSignal): 
       } catch {
         ws.terminate();
       }
+    },
+    ping(): void {
+      if (ws.readyState === OPEN) ws.ping();
     },
   };
 }

@@ -42,6 +42,15 @@ export function attachWebSocket(
         ws.terminate();
       }
     },
+    // ws sends no pings of its own; the core pings idle transports to find dead peers.
+    ping(): void {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      try {
+        ws.ping();
+      } catch {
+        // closing; the close event follows
+      }
+    },
   };
   const handle: Closable = {
     close: () => conn.close(1001, "server shutting down"),
@@ -58,6 +67,7 @@ export function attachWebSocket(
   req.socket.on("drain", () => {
     if (drain.eased(ws.bufferedAmount)) sink.drain();
   });
+  ws.on("pong", () => sink.pong());
   // 'error' is always followed by 'close'; the listener only stops an unhandled-error crash.
   ws.on("error", () => {});
   ws.on("close", () => {

@@ -39,9 +39,9 @@ function startsWith(key: StorageKey, prefix: StorageKey): boolean {
   return true;
 }
 
-/** Keys are joined with a separator that cannot occur in a component (NUL). */
+/** One string per key: JSON keeps components apart whatever characters they hold. */
 function flat(key: StorageKey): string {
-  return key.join("\u0000");
+  return JSON.stringify(key);
 }
 
 /** In-memory storage: tests, and routers that need no durability. */

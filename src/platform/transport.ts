@@ -24,6 +24,8 @@ export interface MessageConnection {
   send(frame: Uint8Array | string): SendResult;
   /** Closes the transport; safe to call more than once. */
   close(code?: number, reason?: string): void;
+  /** Sends a WebSocket ping; the pong arrives as `ConnectionSink.pong`. Optional per runtime. */
+  ping?(): void;
 }
 
 /** A byte stream (TCP) on which the core itself applies RawSocket framing. */
@@ -40,6 +42,8 @@ export interface ConnectionSink {
   message(data: Uint8Array | string): void;
   /** The connection's outbound buffer has drained. */
   drain?(): void;
+  /** A WebSocket pong arrived (answer to `MessageConnection.ping`). */
+  pong?(): void;
   /** The transport is gone (either side closed it, or it failed). Called at most once. */
   closed(): void;
 }

@@ -14,6 +14,7 @@ import * as U from "../wamp/uris.ts";
 import type { Dict } from "../wamp/validate.ts";
 import { type CallOptions, parseCallOptions } from "./call_options.ts";
 import { pickCallee, pickPartition } from "./callee_selection.ts";
+import { E_LIMIT_PENDING_CALLS, E_LIMIT_REGISTRATIONS } from "./limits.ts";
 import { errorMessage, payload } from "./messages.ts";
 import { passthruOptions } from "./passthru.ts";
 import { matchPolicyOf } from "./pattern_index.ts";
@@ -125,6 +126,10 @@ export class Dealer {
     if (isReservedUri(procedure) && !session.internal) {
       return fail(U.E_INVALID_URI, `"${procedure}" is in the reserved wamp.* namespace, where only the router registers`);
     }
+    const held = this.#bySession.get(session)?.size ?? 0;
+    if (held >= this.#ctx.limits.registrationsPerSession && !session.internal) {
+      return fail(E_LIMIT_REGISTRATIONS, `this session holds ${held} registrations, the limit`);
+    }
     let reg = this.#table.lookup(procedure, match);
     let created = false;
     if (reg) {
@@ -207,6 +212,10 @@ export class Dealer {
     // A chunk for a progressive call that already ended is dropped quietly.
     if (this.#finished.get(caller)?.has(requestId)) return;
 
+    const inFlight = this.#byCaller.get(caller)?.size ?? 0;
+    if (inFlight >= this.#ctx.limits.pendingCallsPerSession) {
+      return fail(E_LIMIT_PENDING_CALLS, `this session has ${inFlight} calls in flight, the limit`);
+    }
     const opts = parseCallOptions(options);
     if (typeof opts === "string") return fail(U.E_INVALID_ARGUMENT, opts);
     // Spec "Progressive Call Invocations" and "Payload Passthru Mode": using either without

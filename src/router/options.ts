@@ -6,6 +6,7 @@
 import type { Authenticator } from "../auth/types.ts";
 import type { Authorizer } from "../auth/authorizer.ts";
 import type { Clock } from "../platform/clock.ts";
+import type { Limits } from "./limits.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { RandomSource } from "../platform/random.ts";
 import type { Storage } from "../platform/storage.ts";
@@ -37,6 +38,12 @@ export interface RealmOptions {
   authenticator?: Authenticator;
   /** Authorization policy; without one every established session may do everything. */
   authorizer?: Authorizer;
+  /**
+   * Serve the meta API in this realm (default true): the `wamp.session.*` procedures and
+   * events (with testaments), `wamp.registration.*` and `wamp.subscription.*`, registered and
+   * published by an internal session of the router through the realm's own dealer and broker.
+   */
+  metaApi?: boolean;
 }
 
 export interface RouterOptions {
@@ -52,6 +59,8 @@ export interface RouterOptions {
   rawSocketMaxLength?: number;
   /** `agent` announced in WELCOME. */
   agent?: string;
+  /** Resource limits; unset ones take DEFAULT_LIMITS (src/router/limits.ts). */
+  limits?: Partial<Limits>;
   /** Durable state (event history, retained events); default in-memory. */
   storage?: Storage;
   clock?: Clock;

@@ -17,6 +17,8 @@ import type { Dict } from "../wamp/validate.ts";
 import { Broker } from "./broker.ts";
 import { Dealer } from "./dealer.ts";
 import type { RealmOptions } from "./options.ts";
+import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+import { MetaService } from "./meta/meta_service.ts";
 import type { RealmContext } from "./realm_context.ts";
 import { silentObserver } from "./realm_events.ts";
 
@@ -27,11 +29,21 @@ export class Realm implements RealmPort {
   readonly #authorizer: Authorizer | undefined;
   readonly broker: Broker;
   readonly dealer: Dealer;
+  /** Client sessions; the router's internal sessions (the meta API) are never in here. */
   readonly #sessions = new Map<number, Session>();
 
   readonly context: RealmContext;
+  /** The meta API (spec "Session Meta API" and friends), unless `metaApi: false`. */
+  readonly meta: MetaService | undefined;
 
-  constructor(options: RealmOptions, clock: Clock, random: RandomSource, logger: Logger, storage: Storage) {
+  constructor(
+    options: RealmOptions,
+    clock: Clock,
+    random: RandomSource,
+    logger: Logger,
+    storage: Storage,
+    limits: Limits = DEFAULT_LIMITS,
+  ) {
     this.name = options.name;
     this.strictRequestIds = options.strictRequestIds ?? false;
     this.authenticator = options.authenticator;
@@ -43,10 +55,13 @@ export class Realm implements RealmPort {
       logger,
       uriCheck: options.uriCheck ?? "loose",
       storage,
+      limits,
       observer: silentObserver,
     };
     this.broker = new Broker(this.context);
     this.dealer = new Dealer(this.context, { allowDisclose: options.allowDisclose ?? true });
+    // Last: the meta session joins this realm and registers through its dealer.
+    this.meta = (options.metaApi ?? true) ? new MetaService(this, options.authorizer) : undefined;
   }
 
   get sessionCount(): number {
@@ -62,11 +77,18 @@ export class Realm implements RealmPort {
   }
 
   join(session: Session): void {
+    // Internal sessions are not the realm's clients: not counted, listed or reported.
+    if (session.internal) return;
     this.#sessions.set(session.id, session);
     this.context.observer.sessionJoined(session);
   }
 
   leave(session: Session): void {
+    if (session.internal) {
+      this.broker.removeSession(session);
+      this.dealer.removeSession(session);
+      return;
+    }
     if (this.#sessions.get(session.id) !== session) return;
     this.#sessions.delete(session.id);
     this.broker.removeSession(session);

@@ -8,6 +8,7 @@ import type { Logger } from "../platform/logger.ts";
 import type { RandomSource } from "../platform/random.ts";
 import type { Storage } from "../platform/storage.ts";
 import type { UriCheck } from "../wamp/uri_check.ts";
+import type { Limits } from "./limits.ts";
 import type { RealmObserver } from "./realm_events.ts";
 
 export interface RealmContext {
@@ -17,6 +18,7 @@ export interface RealmContext {
   readonly logger: Logger;
   readonly uriCheck: UriCheck;
   readonly storage: Storage;
+  readonly limits: Limits;
   /** Replaced by the meta API when it attaches; parts read it at each event. */
   observer: RealmObserver;
 }

@@ -4,7 +4,7 @@
  * routers can live in one process (tests, embedding, a future cluster node per process).
  * @module
  */
-import { type Clock, systemClock } from "../platform/clock.ts";
+import { type Clock, systemClock, type TimerHandle } from "../platform/clock.ts";
 import { type Logger, nullLogger } from "../platform/logger.ts";
 import { MemoryStorage, type Storage } from "../platform/storage.ts";
 import { randomId53, type RandomSource, webRandom } from "../platform/random.ts";
@@ -17,6 +17,7 @@ import * as U from "../wamp/uris.ts";
 import { isValidUri } from "../wamp/uri_check.ts";
 import type { RealmOptions, RouterOptions } from "./options.ts";
 import { Realm } from "./realm.ts";
+import { type Limits, resolveLimits } from "./limits.ts";
 import { VERSION } from "../version.ts";
 
 export class Router implements Acceptor, SessionHost {
@@ -26,6 +27,7 @@ export class Router implements Acceptor, SessionHost {
   readonly storage: Storage;
   readonly helloTimeoutMs: number;
   readonly agent: string;
+  readonly limits: Limits;
   readonly #autoCreate: boolean;
   readonly #rawSocketMaxLength: number;
   readonly #realms = new Map<string, Realm>();
@@ -34,6 +36,7 @@ export class Router implements Acceptor, SessionHost {
   /** Session ids in use (global scope, spec "IDs"), to keep random ids unique on this node. */
   readonly #sessionIds = new Set<number>();
   #closing = false;
+  #sweepTimer: TimerHandle | undefined;
 
   constructor(options: RouterOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -42,6 +45,7 @@ export class Router implements Acceptor, SessionHost {
     this.storage = options.storage ?? new MemoryStorage();
     this.helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
     this.agent = options.agent ?? `Junction/${VERSION}`;
+    this.limits = resolveLimits(options.limits);
     this.#autoCreate = options.autoCreateRealms ?? false;
     this.#rawSocketMaxLength = options.rawSocketMaxLength ?? 16 * 1024 * 1024;
     for (const r of options.realms ?? []) this.addRealm(r);
@@ -51,7 +55,7 @@ export class Router implements Acceptor, SessionHost {
   addRealm(options: RealmOptions): Realm {
     if (!isValidUri(options.name, "loose")) throw new RangeError(`Invalid realm name: "${options.name}" is not a valid URI`);
     if (this.#realms.has(options.name)) throw new RangeError(`Duplicate realm: "${options.name}" already exists`);
-    const realm = new Realm(options, this.clock, this.random, this.logger, this.storage);
+    const realm = new Realm(options, this.clock, this.random, this.logger, this.storage, this.limits);
     this.#realms.set(options.name, realm);
     return realm;
   }
@@ -78,7 +82,7 @@ export class Router implements Acceptor, SessionHost {
       return { message() {}, closed() {} };
     }
     const session = new Session(this, new MessagePeer(conn, proto.serializer, proto.framing));
-    this.#sessions.add(session);
+    this.#track(session);
     return messageSink(proto.serializer, session, proto.framing);
   }
 
@@ -91,10 +95,26 @@ export class Router implements Acceptor, SessionHost {
       maxLength: this.#rawSocketMaxLength,
       onSession: (peer) => {
         const session = new Session(this, peer);
-        this.#sessions.add(session);
+        this.#track(session);
         return session;
       },
       logger: this.logger,
+    });
+  }
+
+  #track(session: Session): void {
+    this.#sessions.add(session);
+    if (!this.#sweepTimer && this.limits.idlePingMs > 0) this.#scheduleSweep();
+  }
+
+  /** One timer for all sessions' idle checks; it runs only while there are sessions. */
+  #scheduleSweep(): void {
+    const every = Math.max(1, Math.floor(Math.min(this.limits.idlePingMs, this.limits.idleCloseMs) / 2));
+    this.#sweepTimer = this.clock.setTimer(every, () => {
+      this.#sweepTimer = undefined;
+      const now = this.clock.now();
+      for (const s of [...this.#sessions]) s.checkIdle(now);
+      if (this.#sessions.size > 0 && !this.#closing) this.#scheduleSweep();
     });
   }
 
@@ -104,6 +124,8 @@ export class Router implements Acceptor, SessionHost {
    */
   shutdown(graceMs = 2_000): Promise<void> {
     this.#closing = true;
+    if (this.#sweepTimer) this.clock.clearTimer(this.#sweepTimer);
+    this.#sweepTimer = undefined;
     for (const s of [...this.#sessions]) {
       s.goodbye(U.CLOSE_SYSTEM_SHUTDOWN, "the router is shutting down", graceMs);
     }

@@ -14,12 +14,16 @@ export class MessagePeer implements Peer {
   readonly #ser: Serializer;
   readonly #batched: boolean;
   readonly #key: string;
+  bytesSent = 0;
+  /** Present only when the runtime's WebSocket can ping (the idle check skips the others). */
+  readonly ping: (() => void) | undefined;
 
   constructor(conn: MessageConnection, serializer: Serializer, framing: Framing = "single") {
     this.#conn = conn;
     this.#ser = serializer;
     this.#batched = framing === "batched";
     this.#key = this.#batched ? `${serializer.name}.batched` : serializer.name;
+    this.ping = conn.ping ? () => conn.ping!() : undefined;
   }
 
   get info() {
@@ -42,8 +46,10 @@ export class MessagePeer implements Peer {
       if (this.#batched) frame = wrapBatch(frame);
       cache?.set(this.#key, frame);
     }
+    this.bytesSent += typeof frame === "string" ? frame.length : frame.byteLength;
     return this.#conn.send(frame);
   }
+
 
   close(code?: number, reason?: string): void {
     this.#conn.close(code, reason);
@@ -57,6 +63,8 @@ export interface MessageHandler {
   malformed(reason: string): void;
   transportClosed(): void;
   drain?(): void;
+  /** Anything arrived from the peer (a message, a pong): it is alive. */
+  activity?(): void;
 }
 
 /** Decodes WebSocket frames into messages for a handler. */
@@ -73,6 +81,7 @@ export function messageSink(serializer: Serializer, handler: MessageHandler, fra
   };
   return {
     message(data) {
+      handler.activity?.();
       // Spec "WebSocket Transport": JSON travels in text frames, the binary serializers in
       // binary frames; the wrong kind is a protocol error.
       if (serializer.binary !== (typeof data !== "string")) {
@@ -91,6 +100,9 @@ export function messageSink(serializer: Serializer, handler: MessageHandler, fra
     },
     drain() {
       handler.drain?.();
+    },
+    pong() {
+      handler.activity?.();
     },
     closed() {
       handler.transportClosed();

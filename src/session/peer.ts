@@ -26,4 +26,11 @@ export interface Peer {
   send(message: readonly unknown[], cache?: FrameCache): PeerSendResult;
   /** Closes the transport after what was sent so far. */
   close(code?: number, reason?: string): void;
+  /**
+   * Bytes handed to the transport so far (text frames counted by length). Slow-consumer
+   * protection compares it before and after backpressure; peers without a transport omit it.
+   */
+  readonly bytesSent?: number;
+  /** Sends a transport-level ping (WebSocket ping, RawSocket PING), when the transport has one. */
+  ping?(): void;
 }

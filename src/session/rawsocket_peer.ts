@@ -17,6 +17,7 @@ class RawSocketPeer implements Peer {
   readonly #conn: ByteConnection;
   readonly #ser: Serializer;
   readonly #proto: RawSocketServerProtocol;
+  bytesSent = 0;
 
   constructor(conn: ByteConnection, serializer: Serializer, proto: RawSocketServerProtocol) {
     this.#conn = conn;
@@ -52,7 +53,13 @@ class RawSocketPeer implements Peer {
       // A cached frame was built for another peer, whose limit may be larger than this one's.
       return this.#proto.isOpen ? "too_large" : "closed";
     }
+    this.bytesSent += frame.byteLength;
     return this.#conn.write(frame);
+  }
+
+  /** Spec "RawSocket": a PING is answered with exactly one PONG, which counts as activity. */
+  ping(): void {
+    if (this.#proto.isOpen) this.#conn.write(this.#proto.framePing(new Uint8Array(0)));
   }
 
   close(): void {
@@ -88,6 +95,7 @@ export function acceptRawSocket(conn: ByteConnection, options: RawSocketAcceptOp
   return {
     message(data) {
       if (done) return;
+      handler?.activity?.();
       const chunk = typeof data === "string" ? encoder.encode(data) : data;
       for (const ev of proto.receive(chunk)) {
         switch (ev.type) {

@@ -14,6 +14,8 @@ import * as U from "../wamp/uris.ts";
 import { type Dict, isDict, MAX_ID, validateClientMessage } from "../wamp/validate.ts";
 import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
 import type { MessageHandler } from "./message_peer.ts";
+import { E_LIMIT_RATE, E_LIMIT_SESSIONS, E_SLOW_CONSUMER, type Limits } from "../router/limits.ts";
+import { errorMessage } from "../router/messages.ts";
 import type { AuthOutcome, Authenticator, HelloInfo, Identity } from "../auth/types.ts";
 
 /** What a session needs from the router that owns it. */
@@ -22,6 +24,7 @@ export interface SessionHost {
   readonly logger: Logger;
   readonly helloTimeoutMs: number;
   readonly agent: string;
+  readonly limits: Limits;
   /** Finds (or, when the router allows it, creates) a realm for a HELLO. */
   realmFor(uri: string): RealmPort | undefined;
   newSessionId(): number;
@@ -32,6 +35,8 @@ export interface SessionHost {
 /** What a session needs from its realm. */
 export interface RealmPort {
   readonly name: string;
+  /** Established client sessions (for the per-realm session limit). */
+  readonly sessionCount: number;
   /** Undefined for a realm explicitly open to anonymous clients. */
   readonly authenticator: Authenticator | undefined;
   readonly strictRequestIds: boolean;
@@ -62,6 +67,21 @@ export class Session implements MessageHandler {
   #joining: RealmPort | undefined;
   /** Continues a CHALLENGE with the client's AUTHENTICATE. */
   #authNext: ((signature: string, extra: Dict) => Promise<AuthOutcome>) | undefined;
+  /** Rate limit: a token bucket refilled at limits.messagesPerSecond (spec leaves rates to routers). */
+  #tokens: number;
+  #refilledAt: number;
+  /** Set when the transport reported backpressure; cleared on drain. */
+  #congested = false;
+  /** peer.bytesSent when backpressure began. */
+  #congestedAt = 0;
+  /** EVENTs not sent because the transport was backpressured. */
+  droppedEvents = 0;
+  /** Requests refused by the rate limit. */
+  rateLimited = 0;
+  /** Clock time of the last inbound data (messages, pongs). */
+  lastActivity: number;
+  /** Clock time of an unanswered idle ping; 0 when none is outstanding. */
+  pingedAt = 0;
   /** Bumped by every handshake step, so a promise that settles late is recognised and ignored. */
   #authStep = 0;
 
@@ -87,6 +107,9 @@ export class Session implements MessageHandler {
     this.#host = host;
     this.peer = peer;
     this.internal = options.internal ?? false;
+    this.#tokens = host.limits.messageBurst;
+    this.#refilledAt = host.clock.now();
+    this.lastActivity = this.#refilledAt;
     this.#armHelloTimer();
   }
 
@@ -112,9 +135,98 @@ export class Session implements MessageHandler {
     return this.lastInvocationId;
   }
 
+  /**
+   * Sends a message. While the transport is backpressured, EVENTs are dropped (and counted):
+   * a subscriber that does not read must not make the router buffer without bound. Everything
+   * else (results, errors, invocations) is still sent, until the bytes queued since the
+   * backpressure began pass limits.slowConsumerBytes; then the session is closed.
+   */
   send(message: readonly unknown[], cache?: FrameCache): PeerSendResult {
     if (this.#state === "dead") return "closed";
-    return this.peer.send(message, cache);
+    if (this.#congested) {
+      if (message[0] === C.EVENT) {
+        this.droppedEvents++;
+        return "backpressure";
+      }
+      if ((this.peer.bytesSent ?? 0) - this.#congestedAt > this.#host.limits.slowConsumerBytes) {
+        this.#slowConsumer();
+        return "closed";
+      }
+    }
+    let result = this.peer.send(message, cache);
+    if (result === "too_large") {
+      // Spec "RawSocket": never send more than the peer accepts. The router's own replies
+      // carry optional parts (explanations, feature lists) that can go to make them fit.
+      const smaller = shrink(message);
+      if (smaller) result = this.peer.send(smaller);
+    }
+    if (result === "backpressure" && !this.#congested) {
+      this.#congested = true;
+      this.#congestedAt = this.peer.bytesSent ?? 0;
+    }
+    return result;
+  }
+
+  drain(): void {
+    this.#congested = false;
+  }
+
+  activity(): void {
+    this.lastActivity = this.#host.clock.now();
+    this.pingedAt = 0;
+  }
+
+  /**
+   * Called periodically by the router: pings a transport that has been silent for
+   * limits.idlePingMs and closes it when the ping stays unanswered for limits.idleCloseMs.
+   * Transports without a ping of their own (Deno WebSocket pings by itself) are left alone.
+   */
+  checkIdle(now: number): void {
+    const { idlePingMs, idleCloseMs } = this.#host.limits;
+    if (this.#state === "dead" || idlePingMs <= 0 || !this.peer.ping) return;
+    if (this.pingedAt === 0) {
+      if (now - this.lastActivity >= idlePingMs) {
+        this.pingedAt = now;
+        this.peer.ping();
+      }
+    } else if (now - this.pingedAt >= idleCloseMs) {
+      this.#host.logger.log("warn", "dead peer: no answer to ping, closing transport", {
+        ...(this.id ? { session: this.id } : {}),
+        silentMs: now - this.lastActivity,
+      });
+      this.#closeTransport();
+    }
+  }
+
+  #slowConsumer(): void {
+    this.#host.logger.log("warn", "slow consumer closed", {
+      session: this.id,
+      droppedEvents: this.droppedEvents,
+      limitBytes: this.#host.limits.slowConsumerBytes,
+    });
+    // The ABORT will likely never be read; it is sent for the record and the transport closes.
+    this.abort(E_SLOW_CONSUMER, "the session did not read its messages and its send buffer passed the limit");
+  }
+
+  /**
+   * Takes one token from the rate-limit bucket. A request beyond the rate is refused with
+   * ERROR (or dropped when it has no answer: an unacknowledged PUBLISH).
+   */
+  #admit(code: number, msg: unknown[]): boolean {
+    const now = this.#host.clock.now();
+    const { messagesPerSecond, messageBurst } = this.#host.limits;
+    if (now > this.#refilledAt) {
+      this.#tokens = Math.min(messageBurst, this.#tokens + ((now - this.#refilledAt) * messagesPerSecond) / 1000);
+      this.#refilledAt = now;
+    }
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return true;
+    }
+    this.rateLimited++;
+    if (code === C.PUBLISH && (msg[2] as Dict)["acknowledge"] !== true) return false;
+    this.send(errorMessage(code, msg[1] as number, E_LIMIT_RATE, `more than ${messagesPerSecond} messages per second`));
+    return false;
   }
 
   // --- inbound ---
@@ -210,6 +322,10 @@ export class Session implements MessageHandler {
       case C.UNREGISTER: {
         const requestId = msg[1] as number;
         const realm = this.realm!;
+        if (!this.internal && !this.#admit(code, msg)) {
+          if (requestId > this.lastRequestId) this.lastRequestId = requestId;
+          return;
+        }
         if (code === C.CALL && realm.isCallContinuation(this, requestId)) {
           // Spec "Progressive Call Invocations": follow-up chunks reuse the first CALL's id.
         } else if (realm.strictRequestIds) {
@@ -254,6 +370,10 @@ export class Session implements MessageHandler {
     const realm = this.#host.realmFor(realmUri);
     if (!realm) {
       this.abort(U.E_NO_SUCH_REALM, `no realm named "${realmUri}" exists on this router`);
+      return;
+    }
+    if (!this.internal && realm.sessionCount >= this.#host.limits.sessionsPerRealm) {
+      this.abort(E_LIMIT_SESSIONS, `the realm "${realm.name}" has reached its limit of ${this.#host.limits.sessionsPerRealm} sessions`);
       return;
     }
     this.roles = roles;
@@ -336,7 +456,13 @@ export class Session implements MessageHandler {
       agent: this.#host.agent,
     };
     if (identity.authextra) details["authextra"] = identity.authextra;
-    this.send([C.WELCOME, id, details]);
+    if (this.send([C.WELCOME, id, details]) === "too_large") {
+      this.#state = "closed";
+      this.id = 0;
+      this.realm = undefined;
+      this.abort(U.E_PAYLOAD_SIZE_EXCEEDED, "the transport's message limit is too small for WELCOME");
+      return;
+    }
     realm.join(this);
     this.#host.logger.log("info", "session joined", {
       session: this.id,
@@ -354,7 +480,8 @@ export class Session implements MessageHandler {
   /** Refuses or ends the session with ABORT and closes the transport. */
   abort(reason: string, message: string): void {
     if (this.#state === "dead") return;
-    this.send([C.ABORT, { message }, reason]);
+    // Straight to the peer: the last message bypasses slow-consumer accounting.
+    this.peer.send([C.ABORT, { message }, reason]);
     if (this.realm) this.#leaveRealm(`aborted: ${reason}`);
     else {
       this.#host.logger.log("warn", "session refused", {
@@ -438,5 +565,28 @@ export class Session implements MessageHandler {
     this.#clearHelloTimer();
     if (this.#shutdownTimer) this.#host.clock.clearTimer(this.#shutdownTimer);
     this.#shutdownTimer = undefined;
+  }
+}
+
+/**
+ * A smaller form of a router-made message, for a peer whose message limit the full one
+ * exceeds: WELCOME without feature lists and agent, ERROR without explanation and details,
+ * ABORT and GOODBYE without details.
+ */
+function shrink(message: readonly unknown[]): unknown[] | undefined {
+  switch (message[0]) {
+    case C.WELCOME: {
+      const d = message[2] as Dict;
+      const keep: Dict = { roles: { broker: {}, dealer: {} } };
+      for (const k of ["realm", "authid", "authrole", "authmethod", "authprovider"]) keep[k] = d[k];
+      return [C.WELCOME, message[1], keep];
+    }
+    case C.ERROR:
+      return message.length > 5 || Object.keys(message[3] as Dict).length > 0 ? message.slice(0, 3).concat([{}, message[4]]) : undefined;
+    case C.ABORT:
+    case C.GOODBYE:
+      return [message[0], {}, message[2]];
+    default:
+      return undefined;
   }
 }

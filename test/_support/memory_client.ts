@@ -21,7 +21,12 @@ export class MemoryClient {
   #nextRequest = 1;
   sessionId = 0;
 
-  constructor(router: Router, protocol = "wamp.2.json") {
+  /** While true, the fake transport reports backpressure (messages are still delivered). */
+  backpressure = false;
+  /** Pings the router sent (when constructed with `{ ping: true }`). */
+  pings = 0;
+
+  constructor(router: Router, protocol = "wamp.2.json", options: { ping?: boolean } = {}) {
     const ser = serializerForSubprotocol(protocol);
     if (!ser) throw new Error(`no serializer for ${protocol}`);
     this.serializer = ser;
@@ -33,12 +38,12 @@ export class MemoryClient {
         if (this.closed) return "closed";
         if (!this.batched) {
           this.inbox.push(ser.decode(frame) as unknown[]);
-          return "ok";
+          return this.backpressure ? "backpressure" : "ok";
         }
         const parts = splitBatch(ser.binary, frame);
         if (typeof parts === "string") throw new Error(`router sent a bad batch: ${parts}`);
         for (const p of parts) this.inbox.push(ser.decode(p) as unknown[]);
-        return "ok";
+        return this.backpressure ? "backpressure" : "ok";
       },
       close: (code) => {
         if (this.closed) return;
@@ -48,6 +53,7 @@ export class MemoryClient {
         queueMicrotask(() => this.#sink.closed());
       },
     };
+    if (options.ping) conn.ping = () => void this.pings++;
     this.#sink = router.acceptMessages(conn);
   }
 
@@ -60,6 +66,17 @@ export class MemoryClient {
   /** Sends a raw frame. */
   sendFrame(frame: Uint8Array | string): void {
     this.#sink.message(frame);
+  }
+
+  /** The fake transport's buffer drained. */
+  drain(): void {
+    this.backpressure = false;
+    this.#sink.drain?.();
+  }
+
+  /** Answers a ping. */
+  pong(): void {
+    this.#sink.pong?.();
   }
 
   /** Drops the transport from the client side. */

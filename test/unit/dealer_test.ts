@@ -336,9 +336,10 @@ test("dealer: removeCallee revokes with the UNREGISTERED revocation form", () =>
   const a = join(ALL);
   const b = join({});
   const caller = join(ALL);
+  const dealer = router.realm("realm1")!.dealer;
+  const before = dealer.registrationCount; // the meta API's own registrations
   const ra = register(a, "p.a");
   const rb = register(b, "p.b");
-  const dealer = router.realm("realm1")!.dealer;
   const sa = [...router.realm("realm1")!.sessions()].find((s) => s.id === a.sessionId)!;
   const sb = [...router.realm("realm1")!.sessions()].find((s) => s.id === b.sessionId)!;
   assert.equal(dealer.removeCallee(ra, sa, "wamp.error.unregistered"), true);
@@ -348,7 +349,7 @@ test("dealer: removeCallee revokes with the UNREGISTERED revocation form", () =>
   assert.equal(dealer.removeCallee(rb, sb), false);
   caller.request(48, {}, "p.a");
   assert.equal(caller.take()[4], "wamp.error.no_such_procedure");
-  assert.equal(dealer.registrationCount, 0);
+  assert.equal(dealer.registrationCount, before);
 });
 
 test("dealer: payload passthru options travel to the callee and back", () => {
