@@ -48,6 +48,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   io.onShutdownSignal(() => requestStop());
 
   const router = new Router({ ...toRouterOptions(cfg), logger });
+  // Persisted realm state (retained events, history) is loaded before anyone can join.
+  await router.ready();
   let server: RunningListeners;
   try {
     server = await io.serve(router, toServeOptions(cfg));

@@ -15,6 +15,7 @@ import type { Dict } from "../wamp/validate.ts";
 import { EventHistory, type HistoryEvent, type HistoryTopic } from "./event_history.ts";
 import type { HistoryQuery } from "./history_query.ts";
 import type { KeptEvent } from "./kept_event.ts";
+import { E_LIMIT_SUBSCRIPTIONS } from "./limits.ts";
 import { errorMessage, payload } from "./messages.ts";
 import { matchPolicyOf, PatternIndex } from "./pattern_index.ts";
 import { parsePublishOptions, publicationDetails } from "./publish_options.ts";
@@ -127,6 +128,11 @@ export class Broker {
       return;
     }
     let sub = this.#index.get(topic, match);
+    const held = this.#bySession.get(session)?.size ?? 0;
+    if (held >= this.#ctx.limits.subscriptionsPerSession && !session.internal && !sub?.subscribers.has(session)) {
+      refuse(E_LIMIT_SUBSCRIPTIONS, `this session holds ${held} subscriptions, the limit`);
+      return;
+    }
     const created = !sub;
     if (!sub) {
       sub = { id: this.#newId(), uri: topic, match, created: this.#ctx.clock.now(), subscribers: new Set() };

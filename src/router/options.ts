@@ -7,6 +7,7 @@ import type { Authenticator } from "../auth/types.ts";
 import type { Authorizer } from "../auth/authorizer.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Limits } from "./limits.ts";
+import type { HistoryTopic } from "./event_history.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { RandomSource } from "../platform/random.ts";
 import type { Storage } from "../platform/storage.ts";
@@ -44,6 +45,12 @@ export interface RealmOptions {
    * published by an internal session of the router through the realm's own dealer and broker.
    */
   metaApi?: boolean;
+  /**
+   * Topics whose events are kept for `wamp.subscription.get_events` (spec "Event History"),
+   * each with how many events to keep. Kept through the router's Storage, so a restart keeps
+   * them.
+   */
+  history?: readonly HistoryTopic[];
 }
 
 export interface RouterOptions {

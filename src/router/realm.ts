@@ -33,6 +33,8 @@ export class Realm implements RealmPort {
   readonly #sessions = new Map<number, Session>();
 
   readonly context: RealmContext;
+  /** Settles when the realm's persisted state (retained events, history) is loaded. */
+  readonly loaded: Promise<void>;
   /** The meta API (spec "Session Meta API" and friends), unless `metaApi: false`. */
   readonly meta: MetaService | undefined;
 
@@ -58,7 +60,13 @@ export class Realm implements RealmPort {
       limits,
       observer: silentObserver,
     };
-    this.broker = new Broker(this.context);
+    this.broker = new Broker(this.context, { historyTopics: options.history ?? [] });
+    this.loaded = this.broker.load().catch((e: unknown) => {
+      logger.log("error", "could not load the realm's retained events and history", {
+        realm: this.name,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    });
     this.dealer = new Dealer(this.context, { allowDisclose: options.allowDisclose ?? true });
     // Last: the meta session joins this realm and registers through its dealer.
     this.meta = (options.metaApi ?? true) ? new MetaService(this, options.authorizer) : undefined;

@@ -60,6 +60,11 @@ export class Router implements Acceptor, SessionHost {
     return realm;
   }
 
+  /** Resolves once every realm's persisted state is loaded; start listening after it. */
+  async ready(): Promise<void> {
+    await Promise.all([...this.#realms.values()].map((r) => r.loaded));
+  }
+
   realm(name: string): Realm | undefined {
     return this.#realms.get(name);
   }
@@ -129,14 +134,15 @@ export class Router implements Acceptor, SessionHost {
     for (const s of [...this.#sessions]) {
       s.goodbye(U.CLOSE_SYSTEM_SHUTDOWN, "the router is shutting down", graceMs);
     }
-    if (this.#sessions.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
+    const flushed = Promise.all([...this.#realms.values()].map((r) => r.broker.flush())).then(() => {});
+    if (this.#sessions.size === 0) return flushed;
+    return new Promise<void>((resolve) => {
       const timer = this.clock.setTimer(graceMs + 100, () => resolve());
       this.#onEmpty = () => {
         this.clock.clearTimer(timer);
         resolve();
       };
-    });
+    }).then(() => flushed);
   }
 
   #onEmpty: (() => void) | undefined;

@@ -115,3 +115,15 @@ test("limits: an idle transport is pinged and closed when the ping stays unanswe
   clock.advance(5000);
   assert.equal(alive.closed, true, "it stopped answering too");
 });
+
+test("limits: subscriptions per session", () => {
+  const { join } = setup({ subscriptionsPerSession: 2 });
+  const c = join();
+  c.request(32, {}, "t.a");
+  c.request(32, {}, "t.b");
+  assert.deepEqual(c.inbox.splice(0).map((m) => m[0]), [33, 33]);
+  const r = c.request(32, {}, "t.c");
+  assert.deepEqual(c.take().slice(0, 5), [8, 32, r, {}, "junction.error.limit.subscriptions"]);
+  c.request(32, {}, "t.a");
+  assert.equal(c.take()[0], 33, "subscribing again to a held subscription is not a new one");
+});
