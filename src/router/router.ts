@@ -166,9 +166,12 @@ export class Router implements Acceptor, SessionHost {
     }
   }
 
+  releaseSessionId(id: number): void {
+    this.#sessionIds.delete(id);
+  }
+
   forget(session: Session): void {
     this.#sessions.delete(session);
-    if (session.id) this.#sessionIds.delete(session.id);
     if (this.#sessions.size === 0 && this.#onEmpty) {
       const done = this.#onEmpty;
       this.#onEmpty = undefined;

@@ -28,6 +28,8 @@ export interface SessionHost {
   /** Finds (or, when the router allows it, creates) a realm for a HELLO. */
   realmFor(uri: string): RealmPort | undefined;
   newSessionId(): number;
+  /** The session id is no longer in use (the session left; the transport may carry another). */
+  releaseSessionId?(id: number): void;
   /** The session's transport is gone for good. */
   forget(session: Session): void;
 }
@@ -458,6 +460,7 @@ export class Session implements MessageHandler {
     if (identity.authextra) details["authextra"] = identity.authextra;
     if (this.send([C.WELCOME, id, details]) === "too_large") {
       this.#state = "closed";
+      this.#host.releaseSessionId?.(id);
       this.id = 0;
       this.realm = undefined;
       this.abort(U.E_PAYLOAD_SIZE_EXCEEDED, "the transport's message limit is too small for WELCOME");
@@ -527,6 +530,7 @@ export class Session implements MessageHandler {
     if (!realm) return;
     this.realm = undefined;
     realm.leave(this);
+    this.#host.releaseSessionId?.(this.id);
     this.#host.logger.log("info", "session left", { session: this.id, realm: realm.name, reason: why });
   }
 
