@@ -6,17 +6,16 @@
  */
 import type { Clock, TimerHandle } from "../platform/clock.ts";
 import type { Logger } from "../platform/logger.ts";
-import type { SendResult } from "../platform/transport.ts";
-import * as C from "../wamp/codes.ts";
-import { CLIENT_ROLES, routerRoles } from "../wamp/features.ts";
-import { isValidUri } from "../wamp/uri_check.ts";
-import * as U from "../wamp/uris.ts";
-import { type Dict, isDict, MAX_ID, validateClientMessage } from "../wamp/validate.ts";
-import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
-import type { MessageHandler } from "./message_peer.ts";
+import type { AuthOutcome, Authenticator, Identity } from "../auth/types.ts";
 import { E_LIMIT_RATE, E_LIMIT_SESSIONS, E_SLOW_CONSUMER, type Limits } from "../router/limits.ts";
 import { errorMessage } from "../router/messages.ts";
-import type { AuthOutcome, Authenticator, HelloInfo, Identity } from "../auth/types.ts";
+import * as C from "../wamp/codes.ts";
+import * as U from "../wamp/uris.ts";
+import { type Dict, isDict, MAX_ID, validateClientMessage } from "../wamp/validate.ts";
+import { FlowControl } from "./flow_control.ts";
+import { anonymousIdentity, checkHello, helloInfo, shrink, welcomeMessage } from "./hello.ts";
+import type { MessageHandler } from "./message_peer.ts";
+import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
 
 /** What a session needs from the router that owns it. */
 export interface SessionHost {
@@ -69,17 +68,8 @@ export class Session implements MessageHandler {
   #joining: RealmPort | undefined;
   /** Continues a CHALLENGE with the client's AUTHENTICATE. */
   #authNext: ((signature: string, extra: Dict) => Promise<AuthOutcome>) | undefined;
-  /** Rate limit: a token bucket refilled at limits.messagesPerSecond (spec leaves rates to routers). */
-  #tokens: number;
-  #refilledAt: number;
-  /** Set when the transport reported backpressure; cleared on drain. */
-  #congested = false;
-  /** peer.bytesSent when backpressure began. */
-  #congestedAt = 0;
-  /** EVENTs not sent because the transport was backpressured. */
-  droppedEvents = 0;
-  /** Requests refused by the rate limit. */
-  rateLimited = 0;
+  /** Inbound rate limit and outbound slow-consumer state. */
+  readonly flow: FlowControl;
   /** Clock time of the last inbound data (messages, pongs). */
   lastActivity: number;
   /** Clock time of an unanswered idle ping; 0 when none is outstanding. */
@@ -109,9 +99,8 @@ export class Session implements MessageHandler {
     this.#host = host;
     this.peer = peer;
     this.internal = options.internal ?? false;
-    this.#tokens = host.limits.messageBurst;
-    this.#refilledAt = host.clock.now();
-    this.lastActivity = this.#refilledAt;
+    this.lastActivity = host.clock.now();
+    this.flow = new FlowControl(host.limits, this.lastActivity);
     this.#armHelloTimer();
   }
 
@@ -145,32 +134,30 @@ export class Session implements MessageHandler {
    */
   send(message: readonly unknown[], cache?: FrameCache): PeerSendResult {
     if (this.#state === "dead") return "closed";
-    if (this.#congested) {
+    const flow = this.flow;
+    if (flow.congested) {
       if (message[0] === C.EVENT) {
-        this.droppedEvents++;
+        flow.droppedEvents++;
         return "backpressure";
       }
-      if ((this.peer.bytesSent ?? 0) - this.#congestedAt > this.#host.limits.slowConsumerBytes) {
+      if (flow.overLimit(this.peer.bytesSent ?? 0)) {
         this.#slowConsumer();
         return "closed";
       }
     }
     let result = this.peer.send(message, cache);
     if (result === "too_large") {
-      // Spec "RawSocket": never send more than the peer accepts. The router's own replies
-      // carry optional parts (explanations, feature lists) that can go to make them fit.
+      // The router's own replies carry optional parts (explanations, feature lists) that can
+      // go to make them fit the peer's limit.
       const smaller = shrink(message);
       if (smaller) result = this.peer.send(smaller);
     }
-    if (result === "backpressure" && !this.#congested) {
-      this.#congested = true;
-      this.#congestedAt = this.peer.bytesSent ?? 0;
-    }
+    if (result === "backpressure") flow.backpressure(this.peer.bytesSent ?? 0);
     return result;
   }
 
   drain(): void {
-    this.#congested = false;
+    this.flow.drained();
   }
 
   activity(): void {
@@ -203,7 +190,7 @@ export class Session implements MessageHandler {
   #slowConsumer(): void {
     this.#host.logger.log("warn", "slow consumer closed", {
       session: this.id,
-      droppedEvents: this.droppedEvents,
+      droppedEvents: this.flow.droppedEvents,
       limitBytes: this.#host.limits.slowConsumerBytes,
     });
     // The ABORT will likely never be read; it is sent for the record and the transport closes.
@@ -215,17 +202,8 @@ export class Session implements MessageHandler {
    * ERROR (or dropped when it has no answer: an unacknowledged PUBLISH).
    */
   #admit(code: number, msg: unknown[]): boolean {
-    const now = this.#host.clock.now();
-    const { messagesPerSecond, messageBurst } = this.#host.limits;
-    if (now > this.#refilledAt) {
-      this.#tokens = Math.min(messageBurst, this.#tokens + ((now - this.#refilledAt) * messagesPerSecond) / 1000);
-      this.#refilledAt = now;
-    }
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return true;
-    }
-    this.rateLimited++;
+    if (this.flow.admit(this.#host.clock.now())) return true;
+    const { messagesPerSecond } = this.#host.limits;
     if (code === C.PUBLISH && (msg[2] as Dict)["acknowledge"] !== true) return false;
     this.send(errorMessage(code, msg[1] as number, E_LIMIT_RATE, `more than ${messagesPerSecond} messages per second`));
     return false;
@@ -351,23 +329,10 @@ export class Session implements MessageHandler {
   }
 
   #hello(realmUri: string, details: Dict): void {
-    if (!isValidUri(realmUri, "loose")) {
-      this.abort(U.E_INVALID_URI, `the realm "${realmUri}" is not a valid URI`);
+    const check = checkHello(realmUri, details);
+    if (!check.ok) {
+      this.abort(check.reason, check.message);
       return;
-    }
-    const roles = details["roles"];
-    if (!isDict(roles) || !CLIENT_ROLES.some((r) => isDict(roles[r]))) {
-      this.abort(
-        U.E_PROTOCOL_VIOLATION,
-        "HELLO.Details.roles must be a dict announcing at least one of publisher, subscriber, caller, callee",
-      );
-      return;
-    }
-    for (const r of CLIENT_ROLES) {
-      if (roles[r] !== undefined && !isDict(roles[r])) {
-        this.abort(U.E_PROTOCOL_VIOLATION, `HELLO.Details.roles.${r} must be a dict`);
-        return;
-      }
     }
     const realm = this.#host.realmFor(realmUri);
     if (!realm) {
@@ -378,33 +343,15 @@ export class Session implements MessageHandler {
       this.abort(E_LIMIT_SESSIONS, `the realm "${realm.name}" has reached its limit of ${this.#host.limits.sessionsPerRealm} sessions`);
       return;
     }
-    this.roles = roles;
+    this.roles = check.roles;
     this.agent = typeof details["agent"] === "string" ? details["agent"] : undefined;
     if (!realm.authenticator) {
-      // A realm explicitly open to anonymous clients. A requested authid is kept as the
-      // identity, as Crossbar does for anonymous sessions.
-      const requested = details["authid"];
       const id = this.#host.newSessionId();
-      this.#welcome(realm, {
-        authid: typeof requested === "string" && requested !== "" ? requested : `anonymous-${id}`,
-        authrole: "anonymous",
-        authmethod: "anonymous",
-        authprovider: "static",
-      }, id);
+      this.#welcome(realm, anonymousIdentity(details, id), id);
       return;
     }
-    const methods = details["authmethods"];
-    const authextra = details["authextra"];
-    const info: HelloInfo = {
-      realm: realm.name,
-      authmethods: Array.isArray(methods) ? methods.filter((m): m is string => typeof m === "string") : [],
-      authid: typeof details["authid"] === "string" ? details["authid"] : undefined,
-      authrole: typeof details["authrole"] === "string" ? details["authrole"] : undefined,
-      authextra: isDict(authextra) ? authextra : {},
-      transport: this.peer.info,
-    };
     this.#joining = realm;
-    this.#runAuth(realm.authenticator.hello(info));
+    this.#runAuth(realm.authenticator.hello(helloInfo(realm.name, details, this.peer.info)));
   }
 
   /** Waits for one authentication step; acts on it only if the handshake is still at that step. */
@@ -448,17 +395,7 @@ export class Session implements MessageHandler {
     this.lastRequestId = 0;
     this.lastInvocationId = 0;
     this.#state = "established";
-    const details: Dict = {
-      realm: realm.name,
-      authid: identity.authid,
-      authrole: identity.authrole,
-      authmethod: identity.authmethod,
-      authprovider: identity.authprovider,
-      roles: routerRoles(),
-      agent: this.#host.agent,
-    };
-    if (identity.authextra) details["authextra"] = identity.authextra;
-    if (this.send([C.WELCOME, id, details]) === "too_large") {
+    if (this.send(welcomeMessage(id, realm.name, identity, this.#host.agent)) === "too_large") {
       this.#state = "closed";
       this.#host.releaseSessionId?.(id);
       this.id = 0;
@@ -572,25 +509,3 @@ export class Session implements MessageHandler {
   }
 }
 
-/**
- * A smaller form of a router-made message, for a peer whose message limit the full one
- * exceeds: WELCOME without feature lists and agent, ERROR without explanation and details,
- * ABORT and GOODBYE without details.
- */
-function shrink(message: readonly unknown[]): unknown[] | undefined {
-  switch (message[0]) {
-    case C.WELCOME: {
-      const d = message[2] as Dict;
-      const keep: Dict = { roles: { broker: {}, dealer: {} } };
-      for (const k of ["realm", "authid", "authrole", "authmethod", "authprovider"]) keep[k] = d[k];
-      return [C.WELCOME, message[1], keep];
-    }
-    case C.ERROR:
-      return message.length > 5 || Object.keys(message[3] as Dict).length > 0 ? message.slice(0, 3).concat([{}, message[4]]) : undefined;
-    case C.ABORT:
-    case C.GOODBYE:
-      return [message[0], {}, message[2]];
-    default:
-      return undefined;
-  }
-}
