@@ -13,6 +13,7 @@ import type { RandomSource } from "../platform/random.ts";
 import type { Storage } from "../platform/storage.ts";
 import type { RealmPort, Session } from "../session/session.ts";
 import * as C from "../wamp/codes.ts";
+import { routerRoles } from "../wamp/features.ts";
 import type { Dict } from "../wamp/validate.ts";
 import { Broker } from "./broker.ts";
 import { Dealer } from "./dealer.ts";
@@ -33,6 +34,7 @@ export class Realm implements RealmPort {
   readonly #sessions = new Map<number, Session>();
 
   readonly context: RealmContext;
+  readonly roles: Record<string, unknown>;
   /** Settles when the realm's persisted state (retained events, history) is loaded. */
   readonly loaded: Promise<void>;
   /** The meta API (spec "Session Meta API" and friends), unless `metaApi: false`. */
@@ -69,6 +71,7 @@ export class Realm implements RealmPort {
     });
     this.dealer = new Dealer(this.context, { allowDisclose: options.allowDisclose ?? true });
     // Last: the meta session joins this realm and registers through its dealer.
+    this.roles = routerRoles({ metaApi: options.metaApi ?? true });
     this.meta = (options.metaApi ?? true) ? new MetaService(this, options.authorizer) : undefined;
   }
 

@@ -6,7 +6,7 @@
 import type { HelloInfo, Identity } from "../auth/types.ts";
 import type { TransportInfo } from "../platform/transport.ts";
 import * as C from "../wamp/codes.ts";
-import { CLIENT_ROLES, routerRoles } from "../wamp/features.ts";
+import { CLIENT_ROLES } from "../wamp/features.ts";
 import { isValidUri } from "../wamp/uri_check.ts";
 import * as U from "../wamp/uris.ts";
 import { type Dict, isDict } from "../wamp/validate.ts";
@@ -65,14 +65,20 @@ export function anonymousIdentity(details: Dict, sessionId: number): Identity {
   };
 }
 
-export function welcomeMessage(sessionId: number, realm: string, identity: Identity, agent: string): unknown[] {
+export function welcomeMessage(
+  sessionId: number,
+  realm: string,
+  roles: Record<string, unknown>,
+  identity: Identity,
+  agent: string,
+): unknown[] {
   const details: Dict = {
     realm,
     authid: identity.authid,
     authrole: identity.authrole,
     authmethod: identity.authmethod,
     authprovider: identity.authprovider,
-    roles: routerRoles(),
+    roles,
     agent,
   };
   if (identity.authextra) details["authextra"] = identity.authextra;

@@ -41,6 +41,8 @@ export interface RealmPort {
   /** Undefined for a realm explicitly open to anonymous clients. */
   readonly authenticator: Authenticator | undefined;
   readonly strictRequestIds: boolean;
+  /** WELCOME.Details.roles: the router's roles and the features this realm offers. */
+  readonly roles: Record<string, unknown>;
   join(session: Session): void;
   leave(session: Session): void;
   dispatch(session: Session, code: number, message: readonly unknown[]): void;
@@ -395,7 +397,7 @@ export class Session implements MessageHandler {
     this.lastRequestId = 0;
     this.lastInvocationId = 0;
     this.#state = "established";
-    if (this.send(welcomeMessage(id, realm.name, identity, this.#host.agent)) === "too_large") {
+    if (this.send(welcomeMessage(id, realm.name, realm.roles, identity, this.#host.agent)) === "too_large") {
       this.#state = "closed";
       this.#host.releaseSessionId?.(id);
       this.id = 0;
@@ -449,12 +451,12 @@ export class Session implements MessageHandler {
    * Router-initiated close (shutdown, kill): GOODBYE now, then wait for the client's GOODBYE
    * for at most `graceMs` before closing the transport.
    */
-  goodbye(reason: string, message: string, graceMs = 2_000): void {
+  goodbye(reason: string, message?: string, graceMs = 2_000): void {
     if (this.#state !== "established") {
       if (this.#state === "closed") this.#closeTransport();
       return;
     }
-    this.send([C.GOODBYE, { message }, reason]);
+    this.send([C.GOODBYE, message === undefined ? {} : { message }, reason]);
     this.#leaveRealm(reason);
     this.#state = "shutting_down";
     this.#shutdownTimer = this.#host.clock.setTimer(graceMs, () => this.#closeTransport());

@@ -13,8 +13,6 @@ export const BROKER_FEATURES: Readonly<Record<string, boolean>> = {
   event_retention: true,
   subscription_revocation: true,
   payload_passthru_mode: true,
-  // event_history: kept by the broker (Broker.eventHistory), but announced only once the meta
-  // procedure wamp.subscription.get_events serves it and realms configure history topics.
 };
 
 export const DEALER_FEATURES: Readonly<Record<string, boolean>> = {
@@ -34,9 +32,11 @@ export const DEALER_FEATURES: Readonly<Record<string, boolean>> = {
  * The meta API flags (src/router/meta/), each on the role its spec section names: the Session
  * Meta API on both broker and dealer ("MUST be announced by both"), the Registration Meta API
  * and testaments (`testament_meta_api`) on the dealer, the Subscription Meta API on the broker.
+ * `event_history` is here too: the broker keeps history for the topics a realm configures, and
+ * the meta procedure `wamp.subscription.get_events` is what serves it.
  */
 export const META_FEATURES: Readonly<{ broker: Readonly<Record<string, boolean>>; dealer: Readonly<Record<string, boolean>> }> = {
-  broker: { session_meta_api: true, subscription_meta_api: true },
+  broker: { session_meta_api: true, subscription_meta_api: true, event_history: true },
   dealer: { session_meta_api: true, registration_meta_api: true, testament_meta_api: true },
 };
 

@@ -3,7 +3,6 @@
  * (as Nexus does, `router/realm.go` createMetaSession): an internal session registers the
  * `wamp.*` procedures and publishes the meta events. The service is the realm's observer; it
  * passes every report on to the observer it replaced, so others can listen too.
- *
  * @module
  */
 import type { Authorizer } from "../../auth/authorizer.ts";
@@ -131,6 +130,7 @@ function internalPort(realm: Realm): RealmPort {
     },
     authenticator: undefined,
     strictRequestIds: realm.strictRequestIds,
+    roles: realm.roles,
     join: (s) => realm.join(s),
     leave: (s) => realm.leave(s),
     dispatch: (s, code, m) => realm.dispatch(s, code, m),
