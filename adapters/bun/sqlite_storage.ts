@@ -27,7 +27,10 @@ export interface BunSqliteDatabase {
 }
 
 export interface BunSqliteModule {
-  Database: new (filename: string, options?: { create?: boolean; strict?: boolean }) => BunSqliteDatabase;
+  Database: new (
+    filename: string,
+    options?: { create?: boolean; strict?: boolean },
+  ) => BunSqliteDatabase;
 }
 
 /** Opens (creating if needed) the database at `path`; ":memory:" gives a private, volatile one. */

@@ -124,7 +124,9 @@ function setUp(db: SqlDatabase): Statements {
   if (version !== 0 && version !== FORMAT_VERSION) {
     throw new Error(`storage: unknown format version ${String(version)}`);
   }
-  db.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID");
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
+  );
   db.exec(`PRAGMA user_version = ${FORMAT_VERSION}`);
   return {
     get: db.prepare("SELECT value FROM kv WHERE key = ?"),
@@ -163,47 +165,62 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  // The methods are async so that a throw becomes a rejection; the body up to the first await
-  // (here: all of it) still runs synchronously, so writes take effect in call order.
+  // Every method does its work synchronously, through `now`: writes take effect in call order,
+  // and a read sees every write called before it, awaited or not.
 
-  async get(key: StorageKey): Promise<Uint8Array | undefined> {
-    const encoded = encodeKey(key);
-    this.#read();
-    const row = this.#q.get.get(encoded);
-    // bun:sqlite answers a missing row with null, node:sqlite with undefined.
-    return row == null ? undefined : rowValue(row);
+  get(key: StorageKey): Promise<Uint8Array | undefined> {
+    return now(() => {
+      const encoded = encodeKey(key);
+      this.#read();
+      const row = this.#q.get.get(encoded);
+      // bun:sqlite answers a missing row with null, node:sqlite with undefined.
+      return row == null ? undefined : rowValue(row);
+    });
   }
 
-  async set(key: StorageKey, value: Uint8Array): Promise<void> {
-    const encoded = encodeKey(key);
-    checkValue(value);
-    return this.#write(() => this.#q.set.run(encoded, value)); // binding copies the bytes
+  set(key: StorageKey, value: Uint8Array): Promise<void> {
+    return now(() => {
+      const encoded = encodeKey(key);
+      checkValue(value);
+      return this.#write(() => this.#q.set.run(encoded, value)); // binding copies the bytes
+    });
   }
 
-  async delete(key: StorageKey): Promise<void> {
-    const encoded = encodeKey(key);
-    return this.#write(() => this.#q.delete.run(encoded));
+  delete(key: StorageKey): Promise<void> {
+    return now(() => {
+      const encoded = encodeKey(key);
+      return this.#write(() => this.#q.delete.run(encoded));
+    });
   }
 
-  async list(prefix: StorageKey): Promise<StorageEntry[]> {
-    const lower = encodeKey(prefix);
-    this.#read();
-    const rows = lower === "" ? this.#q.listAll.all() : this.#q.listRange.all(lower, upper(lower));
-    return rows.map(rowEntry);
+  list(prefix: StorageKey): Promise<StorageEntry[]> {
+    return now(() => {
+      const lower = encodeKey(prefix);
+      this.#read();
+      const rows = lower === ""
+        ? this.#q.listAll.all()
+        : this.#q.listRange.all(lower, upper(lower));
+      return rows.map(rowEntry);
+    });
   }
 
-  async deletePrefix(prefix: StorageKey): Promise<void> {
-    const lower = encodeKey(prefix);
-    return this.#write(() =>
-      lower === "" ? this.#q.deleteAll.run() : this.#q.deleteRange.run(lower, upper(lower))
-    );
+  deletePrefix(prefix: StorageKey): Promise<void> {
+    return now(() => {
+      const lower = encodeKey(prefix);
+      return this.#write(() =>
+        lower === "" ? this.#q.deleteAll.run() : this.#q.deleteRange.run(lower, upper(lower))
+      );
+    });
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#commit();
-    this.#closed = true;
-    this.#db.close();
+  /** Commits pending writes and closes the database; later calls do nothing. */
+  close(): Promise<void> {
+    return now(() => {
+      if (this.#closed) return;
+      this.#commit();
+      this.#closed = true;
+      this.#db.close();
+    });
   }
 
   #checkOpen(): void {
@@ -223,8 +240,14 @@ export class SqliteStorage implements Storage {
       this.#waiters = [];
       queueMicrotask(() => this.#commit());
     }
-    // A failing statement undoes only itself; the transaction and the other writes stay.
-    apply();
+    try {
+      apply();
+    } catch (error) {
+      // Settle the batch now: some errors (I/O, disk full) roll back the whole transaction, and
+      // later writes must not run outside one.
+      this.#commit();
+      throw error;
+    }
     const waiters = this.#waiters;
     return new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
   }
@@ -246,6 +269,15 @@ export class SqliteStorage implements Storage {
       return;
     }
     for (const w of waiters) w.resolve();
+  }
+}
+
+/** Runs `fn` at once and returns its result as a promise, a throw as a rejection. */
+function now<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
