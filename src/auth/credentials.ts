@@ -8,7 +8,10 @@ import type { Dict } from "../wamp/validate.ts";
 
 /** A secret stored as PBKDF2-SHA256(secret, salt, iterations, keylen). */
 export interface DerivedSecret {
-  /** Base64 of the salt. */
+  /**
+   * The salt string: its UTF-8 bytes are the PBKDF2 salt, and it is sent as-is in the WAMP-CRA
+   * challenge (generated as base64 of 16 random bytes).
+   */
   readonly salt: string;
   readonly iterations: number;
   readonly keylen: number;

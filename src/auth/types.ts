@@ -11,6 +11,8 @@ import type { Dict } from "../wamp/validate.ts";
 /** What the authenticator learns from HELLO and the transport. */
 export interface HelloInfo {
   readonly realm: string;
+  /** The id WELCOME will carry, already drawn (WAMP-CRA puts it in its challenge). */
+  readonly sessionId: number;
   /** HELLO.Details.authmethods in the client's order of preference; empty when absent. */
   readonly authmethods: readonly string[];
   readonly authid: string | undefined;

@@ -38,11 +38,12 @@ export function checkHello(realmUri: string, details: Dict): HelloCheck {
 }
 
 /** What the authenticator learns from HELLO.Details and the transport. */
-export function helloInfo(realm: string, details: Dict, transport: TransportInfo): HelloInfo {
+export function helloInfo(realm: string, sessionId: number, details: Dict, transport: TransportInfo): HelloInfo {
   const methods = details["authmethods"];
   const authextra = details["authextra"];
   return {
     realm,
+    sessionId,
     authmethods: Array.isArray(methods) ? methods.filter((m): m is string => typeof m === "string") : [],
     authid: typeof details["authid"] === "string" ? details["authid"] : undefined,
     authrole: typeof details["authrole"] === "string" ? details["authrole"] : undefined,

@@ -66,8 +66,9 @@ export class Session implements MessageHandler {
   #state: State = "closed";
   #helloTimer: TimerHandle | undefined;
   #shutdownTimer: TimerHandle | undefined;
-  /** The realm a handshake in progress is for. */
+  /** The realm a handshake in progress is for, and the session id it will have. */
   #joining: RealmPort | undefined;
+  #joiningId = 0;
   /** Continues a CHALLENGE with the client's AUTHENTICATE. */
   #authNext: ((signature: string, extra: Dict) => Promise<AuthOutcome>) | undefined;
   /** Inbound rate limit and outbound slow-consumer state. */
@@ -353,7 +354,8 @@ export class Session implements MessageHandler {
       return;
     }
     this.#joining = realm;
-    this.#runAuth(realm.authenticator.hello(helloInfo(realm.name, details, this.peer.info)));
+    this.#joiningId = this.#host.newSessionId();
+    this.#runAuth(realm.authenticator.hello(helloInfo(realm.name, this.#joiningId, details, this.peer.info)));
   }
 
   /** Waits for one authentication step; acts on it only if the handshake is still at that step. */
@@ -375,7 +377,8 @@ export class Session implements MessageHandler {
   #authOutcome(outcome: AuthOutcome): void {
     switch (outcome.kind) {
       case "welcome":
-        this.#welcome(this.#joining!, outcome.identity, this.#host.newSessionId());
+        this.#welcome(this.#joining!, outcome.identity, this.#joiningId);
+        this.#joiningId = 0;
         return;
       case "challenge":
         this.#authNext = outcome.next;
@@ -426,6 +429,7 @@ export class Session implements MessageHandler {
     this.peer.send([C.ABORT, { message }, reason]);
     if (this.realm) this.#leaveRealm(`aborted: ${reason}`);
     else {
+      this.#leaveRealm("refused");
       this.#host.logger.log("warn", "session refused", {
         reason,
         message,
@@ -465,6 +469,12 @@ export class Session implements MessageHandler {
   // --- helpers ---
 
   #leaveRealm(why: string): void {
+    // A handshake that never reached WELCOME gives its drawn session id back.
+    if (this.#joiningId) {
+      this.#host.releaseSessionId?.(this.#joiningId);
+      this.#joiningId = 0;
+      this.#joining = undefined;
+    }
     const realm = this.realm;
     if (!realm) return;
     this.realm = undefined;
@@ -475,7 +485,7 @@ export class Session implements MessageHandler {
 
   #closeTransport(): void {
     if (this.#state === "dead") return;
-    if (this.realm) this.#leaveRealm("closed");
+    this.#leaveRealm("closed");
     this.#state = "dead";
     this.#clearTimers();
     this.peer.close();
