@@ -5,6 +5,7 @@
  */
 import process from "node:process";
 import { serve } from "../adapters/bun/serve.ts";
+import { openSqliteStorage } from "../adapters/bun/sqlite_storage.ts";
 import { runCli } from "../src/cli/run.ts";
 
 /** The slice of the `Bun` global used here, so this file needs no Bun type package. */
@@ -14,6 +15,7 @@ const code = await runCli(process.argv.slice(2), {
   runtimeName: `bun ${process.versions.bun}`,
   readTextFile: (path) => Bun.file(path).text(),
   serve,
+  openStorage: (path) => openSqliteStorage(path),
   onShutdownSignal(handler) {
     // `once`: a second Ctrl-C falls through to the default action and ends a stuck stop.
     process.once("SIGINT", handler);

@@ -4,6 +4,7 @@
  * @module
  */
 import { serve } from "../adapters/deno/serve.ts";
+import { openSqliteStorage } from "../adapters/deno/sqlite_storage.ts";
 import { runCli } from "../src/cli/run.ts";
 
 /** The slice of the `Deno` namespace used here, so this file type-checks outside Deno too. */
@@ -19,6 +20,7 @@ const code = await runCli(Deno.args, {
   runtimeName: `deno ${Deno.version.deno}`,
   readTextFile: (path) => Deno.readTextFile(path),
   serve,
+  openStorage: (path) => openSqliteStorage(path),
   onShutdownSignal(handler) {
     Deno.addSignalListener("SIGINT", handler);
     Deno.addSignalListener("SIGTERM", handler);

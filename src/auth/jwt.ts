@@ -9,7 +9,11 @@ import { importJWK, importSPKI, type JWK, jwtVerify } from "jose";
 import type { JwtTicketSettings } from "./credentials.ts";
 import { tryDecodeBase64 } from "./crypto.ts";
 
-type VerifyKey = CryptoKey | Uint8Array;
+/**
+ * jose's own key type, not the global CryptoKey: under Deno, jose's declarations resolve
+ * CryptoKey from Node's types, which differ from Deno's lib in their KeyUsage lists.
+ */
+type VerifyKey = Awaited<ReturnType<typeof importSPKI>> | Uint8Array;
 
 /** Imported keys, once per settings object (settings are replaced, not mutated, on change). */
 const keys = new WeakMap<JwtTicketSettings, Promise<VerifyKey>>();

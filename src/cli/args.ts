@@ -19,6 +19,8 @@ export interface CliArgs {
   rawSocketPort?: number | null;
   logFormat?: LogFormat;
   logLevel?: LogLevel;
+  /** The SQLite file for durable state (overrides `storage.path`). */
+  dataPath?: string;
   help: boolean;
   version: boolean;
 }
@@ -92,6 +94,12 @@ export function parseArgs(argv: readonly string[]): ParseArgsResult {
         args.rawSocketPort = null;
         noRawSocket = true;
         break;
+      case "--data": {
+        const v = value();
+        if (!v) error = missing(flag, "a file path");
+        else args.dataPath = v;
+        break;
+      }
       case "--log-format": {
         const v = value();
         if (v === undefined) error = missing(flag, oneOf(LOG_FORMATS));

@@ -4,6 +4,7 @@
  * @module
  */
 import type { ServeFn } from "../config/listen_options.ts";
+import type { Storage } from "../platform/storage.ts";
 
 export interface CliIO {
   readTextFile(path: string): Promise<string>;
@@ -15,6 +16,12 @@ export interface CliIO {
   stdout(line: string): void;
   /** Writes one line (the newline is added) to standard error. */
   stderr(line: string): void;
+  /**
+   * Opens (creating if needed) the durable store at `path`: the runtime's SQLite adapter
+   * (`adapters/<runtime>/sqlite_storage.ts`). Needed when a realm is secured or the admin
+   * realm is configured; without it such a configuration does not start.
+   */
+  openStorage?(path: string): Promise<Storage>;
   /** E.g. `node v24.1.0`, shown by `--version` and in the start-up log. */
   runtimeName: string;
 }

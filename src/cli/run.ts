@@ -10,8 +10,11 @@ import { ConfigError } from "../config/config_error.ts";
 import type { RunningListeners } from "../config/listen_options.ts";
 import { parseConfig, toRouterOptions, toServeOptions } from "../config/load.ts";
 import { defaultConfig, type JunctionConfig } from "../config/schema.ts";
+import { DEFAULT_STORAGE_PATH } from "../config/security_schema.ts";
 import { consoleLogger, type Logger } from "../platform/logger.ts";
+import type { Storage } from "../platform/storage.ts";
 import { Router } from "../router/router.ts";
+import { buildSecurity, needsSecurity, type SecuritySetup } from "../security/build.ts";
 import { VERSION } from "../version.ts";
 import { parseArgs } from "./args.ts";
 import type { CliIO } from "./io.ts";
@@ -47,7 +50,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
   io.onShutdownSignal(() => requestStop());
 
-  const router = new Router({ ...toRouterOptions(cfg), logger });
+  const durable = await openDurableState(cfg, args.dataPath, io, logger);
+  if (!durable) return 1;
+  const { storage, security } = durable;
+  const routerOptions = toRouterOptions(cfg, security);
+  const router = new Router({ ...routerOptions, logger, ...(storage ? { storage } : {}) });
+  security?.attach(router);
   // Persisted realm state (retained events, history) is loaded before anyone can join.
   await router.ready();
   let server: RunningListeners;
@@ -56,26 +64,66 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   } catch (err) {
     logger.log("error", "cannot listen", { error: errorText(err) });
     await router.shutdown();
+    await storage?.close();
     return 1;
   }
   logger.log("info", "listening", {
     websocket: `ws://${urlHost(server.host)}:${server.port}${cfg.transports.websocket.path}`,
     rawsocket: server.rawSocketPort === null ? "off" : `tcp://${urlHost(cfg.transports.rawsocket.host)}:${server.rawSocketPort}`,
-    realms: cfg.realms.map((r) => r.name).join(","),
+    realms: (routerOptions.realms ?? []).map((r) => r.name).join(","),
     version: VERSION,
     runtime: io.runtimeName,
   });
 
   await stopRequested;
-  return await stop(router, server, logger);
+  return await stop(router, server, storage, logger);
+}
+
+/**
+ * Opens the durable store and builds the realms' security. The store's file is `--data`, else
+ * `storage.path`, else `junction.db` in the working directory when a realm is secured or the
+ * admin realm is configured (their changes must survive a restart, so memory will not do).
+ * Without any of these, nothing is opened and the router keeps its state in memory.
+ * @returns undefined after logging why start-up cannot go on
+ */
+async function openDurableState(
+  cfg: JunctionConfig,
+  dataPath: string | undefined,
+  io: CliIO,
+  logger: Logger,
+): Promise<{ storage: Storage | undefined; security: SecuritySetup | undefined } | undefined> {
+  const secured = needsSecurity(cfg);
+  const path = dataPath ?? cfg.storage?.path ?? (secured ? DEFAULT_STORAGE_PATH : undefined);
+  if (path === undefined) return { storage: undefined, security: undefined };
+  if (!io.openStorage) {
+    logger.log("error", "this runtime's CLI cannot open durable storage", { path });
+    return undefined;
+  }
+  let storage: Storage;
+  try {
+    storage = await io.openStorage(path);
+  } catch (err) {
+    logger.log("error", "cannot open the data file", { path, error: errorText(err) });
+    return undefined;
+  }
+  logger.log("info", "durable state", { path });
+  if (!secured) return { storage, security: undefined };
+  try {
+    return { storage, security: await buildSecurity(cfg, storage, { logger }) };
+  } catch (err) {
+    logger.log("error", "cannot load the security model", { path, error: errorText(err) });
+    await storage.close();
+    return undefined;
+  }
 }
 
 /** GOODBYE to every session first, then the listeners: clients learn why they were dropped. */
-async function stop(router: Router, server: RunningListeners, logger: Logger): Promise<number> {
+async function stop(router: Router, server: RunningListeners, storage: Storage | undefined, logger: Logger): Promise<number> {
   logger.log("info", "stopping", { sessions: router.sessionCount });
   try {
     await router.shutdown();
     await server.close();
+    await storage?.close();
   } catch (err) {
     logger.log("error", "unclean stop", { error: errorText(err) });
     return 1;

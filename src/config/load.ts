@@ -5,7 +5,8 @@
  */
 import type { RealmOptions, RouterOptions } from "../router/options.ts";
 import { ConfigError } from "./config_error.ts";
-import { type ConfigFile, defaultConfig, defaultRealm, type JunctionConfig } from "./schema.ts";
+import { type ConfigFile, defaultConfig, defaultRealm, type JunctionConfig, type RealmConfig } from "./schema.ts";
+import { adminWithDefaults } from "./security_schema.ts";
 import type { ListenOptions } from "./listen_options.ts";
 import { validateConfig } from "./validate.ts";
 
@@ -45,17 +46,43 @@ export function withDefaults(file: ConfigFile): JunctionConfig {
       rawsocket: { ...d.transports.rawsocket, ...file.transports?.rawsocket },
     },
     log: { ...d.log, ...file.log },
+    // Only when written: an absent key stays absent, so a file reads back as it was written.
+    ...(file.admin ? { admin: adminWithDefaults(file.admin) } : {}),
+    ...(file.storage ? { storage: { ...file.storage } } : {}),
   };
 }
 
-/** The router's share of the configuration; the caller adds logger, clock and the like. */
-export function toRouterOptions(cfg: JunctionConfig): RouterOptions {
+/** Whether a configured realm requires authentication (a security section not turned off). */
+export function isSecured(r: RealmConfig): boolean {
+  return r.security !== undefined && r.security.enabled !== false;
+}
+
+/**
+ * The security of the realms, built asynchronously beforehand (src/security/build.ts
+ * buildSecurity: it derives secrets and reads storage, which this synchronous mapping cannot).
+ */
+export interface SecuredRealms {
+  /** Authentication and authorization for a configured realm; undefined for an open one. */
+  optionsFor(name: string): Pick<RealmOptions, "authenticator" | "authorizer"> | undefined;
+  /** Realms beyond the configured ones: the admin realm, realms added through the admin API. */
+  readonly extraRealms: readonly RealmOptions[];
+}
+
+/**
+ * The router's share of the configuration; the caller adds logger, clock and the like.
+ * @throws Error when a realm is secured but `security` has nothing for it: a secured realm
+ * must never come up open because its security was not built.
+ */
+export function toRouterOptions(cfg: JunctionConfig, security?: SecuredRealms): RouterOptions {
+  const configured = cfg.realms.map((r): RealmOptions => {
+    const secured = security?.optionsFor(r.name);
+    if (isSecured(r) && !secured) {
+      throw new Error(`realm "${r.name}" is secured, but its security was not built (see buildSecurity)`);
+    }
+    return { name: r.name, uriCheck: r.uriCheck, strictRequestIds: r.strictRequestIds, ...secured };
+  });
   return {
-    realms: cfg.realms.map((r): RealmOptions => ({
-      name: r.name,
-      uriCheck: r.uriCheck,
-      strictRequestIds: r.strictRequestIds,
-    })),
+    realms: [...configured, ...(security?.extraRealms ?? [])],
     autoCreateRealms: cfg.autoCreateRealms,
     helloTimeoutMs: cfg.helloTimeoutMs,
     rawSocketMaxLength: cfg.transports.rawsocket.maxMessageSize,

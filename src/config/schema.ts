@@ -9,6 +9,14 @@
  */
 import Type, { type Static } from "typebox";
 import type { LogLevel } from "../platform/logger.ts";
+import {
+  type AdminConfig,
+  AdminSchema,
+  type SecurityConfig,
+  SecuritySchema,
+  type StorageConfig,
+  StorageSchema,
+} from "./security_schema.ts";
 
 // --- types ---
 
@@ -19,6 +27,8 @@ export interface RealmConfig {
   name: string;
   uriCheck: UriCheck;
   strictRequestIds: boolean;
+  /** Users, groups, grants and sources; absent (or `enabled: false`) means an open realm. */
+  security?: SecurityConfig;
 }
 
 export interface WebSocketConfig {
@@ -42,6 +52,10 @@ export interface JunctionConfig {
   helloTimeoutMs: number;
   transports: { websocket: WebSocketConfig; rawsocket: RawSocketConfig };
   log: { format: LogFormat; level: LogLevel };
+  /** The admin realm and its users; absent means no admin API. */
+  admin?: AdminConfig;
+  /** Where durable state lives (src/config/security_schema.ts DEFAULT_STORAGE_PATH). */
+  storage?: StorageConfig;
 }
 
 // --- schema ---
@@ -68,6 +82,7 @@ export const RealmSchema = Type.Object(
     name: Type.String({ pattern: LOOSE_URI_PATTERN, expected: 'a WAMP URI such as "realm1" or "com.example"' }),
     uriCheck: Type.Optional(Type.Enum(["loose", "strict"])),
     strictRequestIds: Type.Optional(Type.Boolean()),
+    security: Type.Optional(SecuritySchema),
   },
   { additionalProperties: false, expected: 'a realm object such as {"name": "realm1"}' },
 );
@@ -108,6 +123,8 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     )),
+    admin: Type.Optional(AdminSchema),
+    storage: Type.Optional(StorageSchema),
   },
   { additionalProperties: false, expected: "a JSON object" },
 );

@@ -7,6 +7,7 @@ import Value from "typebox/value";
 import { Settings } from "typebox/system";
 import type { TLocalizedValidationError } from "typebox/error";
 import { ConfigSchema } from "./schema.ts";
+import { securityProblems } from "./security_checks.ts";
 import {
   closestKey,
   describeExpected,
@@ -29,6 +30,7 @@ const MAX_PROBLEMS = 1000;
 export function validateConfig(doc: unknown): string[] {
   const problems = schemaProblems(doc);
   problems.push(...duplicateRealms(doc));
+  problems.push(...securityProblems(doc));
   return problems;
 }
 

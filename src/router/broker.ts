@@ -9,7 +9,7 @@ import { randomId53 } from "../platform/random.ts";
 import type { FrameCache } from "../session/peer.ts";
 import type { Session } from "../session/session.ts";
 import * as C from "../wamp/codes.ts";
-import { isReservedUri, isValidUri, type MatchPolicy } from "../wamp/uri_check.ts";
+import { isReservedUri, isValidUri, type MatchPolicy, isSubscribeForbidden, reservedNamespace } from "../wamp/uri_check.ts";
 import * as U from "../wamp/uris.ts";
 import type { Dict } from "../wamp/validate.ts";
 import { EventHistory, type HistoryEvent, type HistoryTopic } from "./event_history.ts";
@@ -118,6 +118,10 @@ export class Broker {
       return;
     }
     // Subscribing in wamp.* is allowed: that is how clients hear meta events.
+    if (isSubscribeForbidden(topic) && !session.internal) {
+      refuse(U.E_INVALID_URI, `"${topic}" is in the reserved junction.* namespace`);
+      return;
+    }
     if (!isValidUri(topic, this.#ctx.uriCheck, match)) {
       refuse(U.E_INVALID_URI, `"${topic}" is not a valid ${match === "exact" ? "" : `${match} `}topic URI`);
       return;
@@ -178,7 +182,7 @@ export class Broker {
       return;
     }
     if (isReservedUri(topic) && !session.internal) {
-      refuse(U.E_INVALID_URI, `"${topic}" is in the reserved wamp.* namespace, where only the router publishes`);
+      refuse(U.E_INVALID_URI, `"${topic}" is in the reserved ${reservedNamespace(topic)} namespace, where only the router publishes`);
       return;
     }
     const parsed = parsePublishOptions(options);

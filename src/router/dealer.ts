@@ -9,7 +9,7 @@ import { randomId53 } from "../platform/random.ts";
 import type { PeerSendResult } from "../session/peer.ts";
 import type { Session } from "../session/session.ts";
 import * as C from "../wamp/codes.ts";
-import { isReservedUri, isValidUri, type MatchPolicy } from "../wamp/uri_check.ts";
+import { isReservedUri, isValidUri, type MatchPolicy, reservedNamespace } from "../wamp/uri_check.ts";
 import * as U from "../wamp/uris.ts";
 import type { Dict } from "../wamp/validate.ts";
 import { type CallOptions, parseCallOptions } from "./call_options.ts";
@@ -124,7 +124,7 @@ export class Dealer {
       return fail(U.E_INVALID_URI, `"${procedure}" is not a valid procedure URI for match "${match}"`);
     }
     if (isReservedUri(procedure) && !session.internal) {
-      return fail(U.E_INVALID_URI, `"${procedure}" is in the reserved wamp.* namespace, where only the router registers`);
+      return fail(U.E_INVALID_URI, `"${procedure}" is in the reserved ${reservedNamespace(procedure)} namespace, where only the router registers`);
     }
     const held = this.#bySession.get(session)?.size ?? 0;
     if (held >= this.#ctx.limits.registrationsPerSession && !session.internal) {

@@ -28,7 +28,24 @@ export function isValidUri(uri: string, check: UriCheck, match: MatchPolicy = "e
   }
 }
 
-/** Application URIs must not start with the `wamp` component (spec "Reserved URIs"). */
+/**
+ * URIs only the router itself may register or publish on: the `wamp` component (spec
+ * "Reserved URIs") and Junction's own `junction` component (the admin API, src/security/),
+ * as Crossbar reserves `crossbar`.
+ */
 export function isReservedUri(uri: string): boolean {
-  return uri === "wamp" || uri.startsWith("wamp.");
+  return uri === "wamp" || uri.startsWith("wamp.") || uri === "junction" || uri.startsWith("junction.");
+}
+
+/** The reserved namespace a URI falls in, for error messages: "wamp.*" or "junction.*". */
+export function reservedNamespace(uri: string): string {
+  return uri === "wamp" || uri.startsWith("wamp.") ? "wamp.*" : "junction.*";
+}
+
+/**
+ * Topics clients may not subscribe to: Junction's own `junction.*` namespace. Subscribing in
+ * `wamp.*` stays allowed, since that is how clients hear meta events.
+ */
+export function isSubscribeForbidden(uri: string): boolean {
+  return uri === "junction" || uri.startsWith("junction.");
 }

@@ -911,3 +911,13 @@ test("broker: parseHistoryQuery reads the get_events kwargs and names what is wr
     assert.ok("error" in r && r.error.includes(why), `${JSON.stringify(kwargs)} -> ${JSON.stringify(r)}`);
   }
 });
+
+test("broker: clients may not subscribe in the reserved junction.* namespace", () => {
+  const router = new Router({ realms: [{ name: "realm1" }], clock: new FakeClock(), random: new SeededRandom(2) });
+  const c = new MemoryClient(router);
+  c.hello();
+  const r = c.request(32, {}, "junction.user.on_add");
+  assert.deepEqual(c.take().slice(0, 5), [8, 32, r, {}, "wamp.error.invalid_uri"]);
+  c.request(32, {}, "wamp.session.on_join");
+  assert.equal(c.take()[0], 33, "meta topics stay open to subscribers");
+});
