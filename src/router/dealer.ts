@@ -290,7 +290,12 @@ export class Dealer {
         details["caller_authrole"] = caller.auth.authrole;
       }
     }
-    if (opts.receiveProgress && callee.hasFeature("callee", "progressive_call_results")) {
+    // Spec "Progressive Call Results": a callee that supports progressive results but not
+    // call canceling is considered not to support progressive results.
+    if (
+      opts.receiveProgress && callee.hasFeature("callee", "progressive_call_results") &&
+      callee.hasFeature("callee", "call_canceling")
+    ) {
       details["receive_progress"] = true;
     }
     if (opts.progress) details["progress"] = true;
@@ -323,6 +328,23 @@ export class Dealer {
     const inv = this.#find(callee, invocationId, "YIELD");
     if (!inv) return;
     const ppt = passthruOptions(options);
+    if (ppt.kind !== "none" && !callee.hasFeature("callee", "payload_passthru_mode")) {
+      callee.protocolViolation("ppt_* options from a callee that did not announce payload_passthru_mode");
+      return;
+    }
+    if (ppt.kind === "invalid") {
+      callee.send(errorMessage(C.INVOCATION, invocationId, U.E_INVALID_ARGUMENT, ppt.message));
+      return;
+    }
+    if (ppt.kind === "ppt" && !inv.caller.hasFeature("caller", "payload_passthru_mode")) {
+      // Spec "Payload Passthru Mode": an application error; the dealer MUST answer the callee
+      // with feature_not_supported. The caller is told too, so its call does not hang.
+      this.#finish(inv);
+      const why = "the result uses payload passthru mode, which the caller does not support";
+      callee.send(errorMessage(C.INVOCATION, invocationId, U.E_FEATURE_NOT_SUPPORTED, why));
+      inv.caller.send(errorMessage(C.CALL, inv.callRequestId, U.E_FEATURE_NOT_SUPPORTED, why));
+      return;
+    }
     const details: Dict = ppt.kind === "ppt" ? { ...ppt.details } : {};
     if (options["progress"] === true) {
       // Progressive results go only to callers that asked for them (spec leaves the rest
@@ -339,10 +361,6 @@ export class Dealer {
       return;
     }
     this.#finish(inv);
-    if (ppt.kind === "ppt" && !inv.caller.hasFeature("caller", "payload_passthru_mode")) {
-      inv.caller.send(errorMessage(C.CALL, inv.callRequestId, U.E_FEATURE_NOT_SUPPORTED, "the result uses payload passthru mode, which the caller does not support"));
-      return;
-    }
     const sent = inv.caller.send([C.RESULT, inv.callRequestId, details, ...payload(args, kwargs)]);
     const failure = undeliverable(sent, "the result", "caller");
     if (failure) inv.caller.send(errorMessage(C.CALL, inv.callRequestId, failure[0], failure[1]));
