@@ -49,6 +49,7 @@ export function withDefaults(file: ConfigFile): JunctionConfig {
     // Only when written: an absent key stays absent, so a file reads back as it was written.
     ...(file.admin ? { admin: adminWithDefaults(file.admin) } : {}),
     ...(file.storage ? { storage: { ...file.storage } } : {}),
+    ...(file.limits ? { limits: { ...file.limits } } : {}),
   };
 }
 
@@ -79,13 +80,22 @@ export function toRouterOptions(cfg: JunctionConfig, security?: SecuredRealms): 
     if (isSecured(r) && !secured) {
       throw new Error(`realm "${r.name}" is secured, but its security was not built (see buildSecurity)`);
     }
-    return { name: r.name, uriCheck: r.uriCheck, strictRequestIds: r.strictRequestIds, ...secured };
+    return {
+      name: r.name,
+      uriCheck: r.uriCheck,
+      strictRequestIds: r.strictRequestIds,
+      ...(r.allowDisclose === undefined ? {} : { allowDisclose: r.allowDisclose }),
+      ...(r.metaApi === undefined ? {} : { metaApi: r.metaApi }),
+      ...(r.history ? { history: r.history.map((h) => ({ uri: h.uri, match: h.match ?? "exact", limit: h.limit })) } : {}),
+      ...secured,
+    };
   });
   return {
     realms: [...configured, ...(security?.extraRealms ?? [])],
     autoCreateRealms: cfg.autoCreateRealms,
     helloTimeoutMs: cfg.helloTimeoutMs,
     rawSocketMaxLength: cfg.transports.rawsocket.maxMessageSize,
+    ...(cfg.limits ? { limits: { ...cfg.limits } } : {}),
   };
 }
 

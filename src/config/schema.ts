@@ -9,6 +9,7 @@
  */
 import Type, { type Static } from "typebox";
 import type { LogLevel } from "../platform/logger.ts";
+import { DEFAULT_LIMITS, type Limits } from "../router/limits.ts";
 import {
   type AdminConfig,
   AdminSchema,
@@ -29,7 +30,23 @@ export interface RealmConfig {
   strictRequestIds: boolean;
   /** Users, groups, grants and sources; absent (or `enabled: false`) means an open realm. */
   security?: SecurityConfig;
+  /** Whether callers may use `disclose_me` (default true). */
+  allowDisclose?: boolean;
+  /** Serve the meta API (`wamp.session.*`, ...) in this realm (default true). */
+  metaApi?: boolean;
+  /** Topics whose events are kept for `wamp.subscription.get_events`. */
+  history?: HistoryTopicConfig[];
 }
+
+export interface HistoryTopicConfig {
+  uri: string;
+  /** Default "exact". */
+  match?: "exact" | "prefix" | "wildcard";
+  limit: number;
+}
+
+/** Resource limits (src/router/limits.ts); each key left out keeps its default. */
+export type LimitsConfig = Partial<Record<keyof Limits, number>>;
 
 export interface WebSocketConfig {
   host: string;
@@ -56,6 +73,7 @@ export interface JunctionConfig {
   admin?: AdminConfig;
   /** Where durable state lives (src/config/security_schema.ts DEFAULT_STORAGE_PATH). */
   storage?: StorageConfig;
+  limits?: LimitsConfig;
 }
 
 // --- schema ---
@@ -77,12 +95,27 @@ const RawSocketMessageSize = Type.Integer({ minimum: 512, maximum: 16 * 1024 * 1
 /** WebSocket has no such ceiling; 1 GiB keeps one frame from exhausting memory by accident. */
 const WebSocketMessageSize = Type.Integer({ minimum: 512, maximum: 1024 * 1024 * 1024 });
 
+/** Every limit is a count, a rate, a byte size or milliseconds (0 turns the idle ping off). */
+const LimitValue = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
 export const RealmSchema = Type.Object(
   {
     name: Type.String({ pattern: LOOSE_URI_PATTERN, expected: 'a WAMP URI such as "realm1" or "com.example"' }),
     uriCheck: Type.Optional(Type.Enum(["loose", "strict"])),
     strictRequestIds: Type.Optional(Type.Boolean()),
     security: Type.Optional(SecuritySchema),
+    allowDisclose: Type.Optional(Type.Boolean()),
+    metaApi: Type.Optional(Type.Boolean()),
+    history: Type.Optional(Type.Array(
+      Type.Object(
+        {
+          uri: Type.String({ minLength: 1, expected: "a topic URI or pattern" }),
+          match: Type.Optional(Type.Enum(["exact", "prefix", "wildcard"])),
+          limit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+        },
+        { additionalProperties: false, expected: 'a history topic such as {"uri": "com.example.news", "limit": 100}' },
+      ),
+    )),
   },
   { additionalProperties: false, expected: 'a realm object such as {"name": "realm1"}' },
 );
@@ -125,6 +158,10 @@ export const ConfigSchema = Type.Object(
     )),
     admin: Type.Optional(AdminSchema),
     storage: Type.Optional(StorageSchema),
+    limits: Type.Optional(Type.Object(
+      Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((k) => [k, Type.Optional(LimitValue)])),
+      { additionalProperties: false, expected: "an object of limits such as {\"messagesPerSecond\": 50000}" },
+    )),
   },
   { additionalProperties: false, expected: "a JSON object" },
 );

@@ -34,8 +34,10 @@ export const DEFAULT_LIMITS: Limits = {
   pendingCallsPerSession: 10_000,
   subscriptionsPerSession: 10_000,
   registrationsPerSession: 10_000,
-  messagesPerSecond: 10_000,
-  messageBurst: 20_000,
+  // High enough that one busy client on a fast machine is not refused; low enough that a
+  // runaway loop cannot monopolise a router core.
+  messagesPerSecond: 100_000,
+  messageBurst: 200_000,
   slowConsumerBytes: 16 * 1024 * 1024,
   idlePingMs: 30_000,
   idleCloseMs: 15_000,

@@ -73,8 +73,10 @@ export class Session implements MessageHandler {
   #authNext: ((signature: string, extra: Dict) => Promise<AuthOutcome>) | undefined;
   /** Inbound rate limit and outbound slow-consumer state. */
   readonly flow: FlowControl;
-  /** Clock time of the last inbound data (messages, pongs). */
+  /** Clock time of the last inbound data (messages, pongs), as of the last idle sweep. */
   lastActivity: number;
+  /** Data arrived since the last idle sweep. */
+  #active = false;
   /** Clock time of an unanswered idle ping; 0 when none is outstanding. */
   pingedAt = 0;
   /** Bumped by every handshake step, so a promise that settles late is recognised and ignored. */
@@ -163,9 +165,12 @@ export class Session implements MessageHandler {
     this.flow.drained();
   }
 
+  /**
+   * Something arrived. Only a flag: the idle sweep turns it into a time, so the message path
+   * does not read the clock for it.
+   */
   activity(): void {
-    this.lastActivity = this.#host.clock.now();
-    this.pingedAt = 0;
+    this.#active = true;
   }
 
   /**
@@ -175,6 +180,11 @@ export class Session implements MessageHandler {
    */
   checkIdle(now: number): void {
     const { idlePingMs, idleCloseMs } = this.#host.limits;
+    if (this.#active) {
+      this.#active = false;
+      this.lastActivity = now;
+      this.pingedAt = 0;
+    }
     if (this.#state === "dead" || idlePingMs <= 0 || !this.peer.ping) return;
     if (this.pingedAt === 0) {
       if (now - this.lastActivity >= idlePingMs) {

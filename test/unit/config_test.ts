@@ -213,3 +213,26 @@ test("config: mapped to router and serve options", () => {
   const off = parseConfig('{"transports": {"rawsocket": {"enabled": false}}}', "c.json");
   assert.equal(toServeOptions(off).rawSocketPort, null);
 });
+
+test("config: realm options, history topics and limits reach the router", () => {
+  const cfg = parseConfig(
+    JSON.stringify({
+      realms: [{ name: "r1", allowDisclose: false, metaApi: false, history: [{ uri: "t.news", limit: 5 }, { uri: "t.", match: "prefix", limit: 2 }] }],
+      limits: { messagesPerSecond: 50000, idlePingMs: 0 },
+    }),
+    "config.json",
+  );
+  const opts = toRouterOptions(cfg);
+  assert.deepEqual(opts.realms, [{
+    name: "r1",
+    uriCheck: "loose",
+    strictRequestIds: false,
+    allowDisclose: false,
+    metaApi: false,
+    history: [{ uri: "t.news", match: "exact", limit: 5 }, { uri: "t.", match: "prefix", limit: 2 }],
+  }]);
+  assert.deepEqual(opts.limits, { messagesPerSecond: 50000, idlePingMs: 0 });
+  assert.throws(() => parseConfig('{"limits": {"messagesPerSec": 1}}', "c.json"), /limits\.messagesPerSec: unknown key/);
+  assert.throws(() => parseConfig('{"limits": {"messagesPerSecond": -1}}', "c.json"), /limits\.messagesPerSecond/);
+  assert.throws(() => parseConfig('{"realms": [{"name": "r", "history": [{"uri": "t"}]}]}', "c.json"), /history\[0\]\.limit/);
+});
