@@ -1,0 +1,119 @@
+/**
+ * Measures the same load on two servers (the relay baseline and the router) in alternating
+ * windows, A B A B A B, after a warm-up of each: on a noisy machine both then see the same
+ * conditions, so their ratio holds even when the absolute figures drift. CPU of each server
+ * (from /proc) and of this process is metered over each measured window and summed.
+ * @module
+ */
+import type { ServerChild } from "./_child.ts";
+import { CpuMeter, NoiseMeter } from "./_cpu.ts";
+import type { LoadResult, Phases } from "./_load.ts";
+import type { Rig } from "./_rigs.ts";
+import { Samples } from "./_stats.ts";
+
+export interface Side {
+  readonly server: ServerChild;
+  readonly rig: Rig;
+}
+
+export type Load<R extends LoadResult> = (rig: Rig, phases: Phases) => Promise<R>;
+
+/** One side's figures, pooled over its windows. */
+export interface Totals<R extends LoadResult> {
+  readonly windows: R[];
+  completed: number;
+  seconds: number;
+  readonly samples: Samples;
+  serverCpuS: number;
+  /** The server's CPU seconds in each window. */
+  readonly serverCpuByWindow: number[];
+  genCpuS: number;
+  /** CPU used by other processes on the machine during the windows. */
+  othersCpuS: number;
+}
+
+export interface AlternateOptions {
+  /** Total measured time per side, split over `rounds` windows. */
+  seconds: number;
+  rounds: number;
+  warmupMs: number;
+  /** Un-measured lead-in of each window (the load reaches its steady state). */
+  leadInMs: number;
+}
+
+export function perSecond(t: Totals<LoadResult>): number {
+  return t.completed / t.seconds;
+}
+
+export function serverCorePct(t: Totals<LoadResult>): number {
+  return (100 * t.serverCpuS) / t.seconds;
+}
+
+export function othersCorePct(t: Totals<LoadResult>): number {
+  return (100 * t.othersCpuS) / t.seconds;
+}
+
+export function genCorePct(t: Totals<LoadResult>): number {
+  return (100 * t.genCpuS) / t.seconds;
+}
+
+export async function alternate<R extends LoadResult>(
+  a: Side,
+  b: Side,
+  load: Load<R>,
+  opts: AlternateOptions,
+): Promise<[Totals<R>, Totals<R>]> {
+  const fresh = (): Totals<R> => ({
+    windows: [],
+    completed: 0,
+    seconds: 0,
+    samples: new Samples(),
+    serverCpuS: 0,
+    serverCpuByWindow: [],
+    genCpuS: 0,
+    othersCpuS: 0,
+  });
+  const totals: [Totals<R>, Totals<R>] = [fresh(), fresh()];
+  for (const side of [a, b]) await load(side.rig, { warmupMs: 0, measureMs: opts.warmupMs });
+  const windowMs = (opts.seconds * 1000) / opts.rounds;
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const [i, side] of [a, b].entries()) {
+      const t = totals[i]!;
+      const server = new CpuMeter(side.server.pid);
+      const gen = new CpuMeter("self");
+      const noise = new NoiseMeter([a.server.pid, b.server.pid, "self"]);
+      const r = await load(side.rig, {
+        warmupMs: opts.leadInMs,
+        measureMs: windowMs,
+        samples: t.samples,
+        onMeasureStart() {
+          server.start();
+          gen.start();
+          noise.start();
+        },
+        onMeasureEnd() {
+          const used = server.stop().cpuSeconds;
+          t.serverCpuS += used;
+          t.serverCpuByWindow.push(used);
+          t.genCpuS += gen.stop().cpuSeconds;
+          t.othersCpuS += noise.stop().cpuSeconds;
+        },
+      });
+      t.windows.push(r);
+      t.completed += r.completed;
+      t.seconds += windowMs / 1000;
+    }
+  }
+  return totals;
+}
+
+/** Server CPU per completed request of `b` over that of `a`, round by round. */
+export function cpuRatios(a: Totals<LoadResult>, b: Totals<LoadResult>): number[] {
+  const per = (t: Totals<LoadResult>, i: number) => t.serverCpuByWindow[i]! / t.windows[i]!.completed;
+  return b.windows.map((_, i) => per(b, i) / per(a, i));
+}
+
+/** Throughput of `b` over `a`, round by round (window i of each ran back to back). */
+export function roundRatios(a: Totals<LoadResult>, b: Totals<LoadResult>): number[] {
+  return b.windows.map((w, i) => w.perSecond / a.windows[i]!.perSecond);
+}

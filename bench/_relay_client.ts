@@ -1,0 +1,97 @@
+/**
+ * Clients of the bare relay (bench/relay_server.ts) that do the same serializer work as the WAMP
+ * clients: the caller encodes a CALL-sized message and decodes the reply, the callee decodes
+ * each request and encodes a YIELD-sized answer. So the load generator's cost per round trip
+ * matches the WAMP runs and the difference is the server.
+ * @module
+ */
+import type { Serializer } from "../src/serializer/types.ts";
+
+const CONNECT_MS = 10_000;
+
+function open(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.close();
+      reject(new Error(`cannot connect to ${url} within ${CONNECT_MS} ms`));
+    }, CONNECT_MS);
+    ws.onopen = () => {
+      clearTimeout(timer);
+      resolve(ws);
+    };
+    ws.onerror = () => {
+      clearTimeout(timer);
+      reject(new Error(`WebSocket error on ${url}`));
+    };
+  });
+}
+
+function frameOf(data: string | ArrayBuffer): string | Uint8Array {
+  return typeof data === "string" ? data : new Uint8Array(data);
+}
+
+function closeSocket(ws: WebSocket): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 2_000);
+    ws.onclose = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    ws.close(1000);
+  });
+}
+
+/** Answers every request: decode, then send back `[70, request, {}, [3]]` encoded. */
+export class RelayCallee {
+  readonly #ws: WebSocket;
+
+  private constructor(ws: WebSocket, ser: Serializer) {
+    this.#ws = ws;
+    ws.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
+      const msg = ser.decode(frameOf(e.data)) as unknown[];
+      ws.send(ser.encode([70, msg[1], {}, [3]]) as string | Uint8Array<ArrayBuffer>);
+    };
+  }
+
+  static async connect(baseUrl: string, ser: Serializer): Promise<RelayCallee> {
+    return new RelayCallee(await open(new URL("callee", baseUrl).href), ser);
+  }
+
+  close(): Promise<void> {
+    return closeSocket(this.#ws);
+  }
+}
+
+/** Sends CALL-shaped requests; replies come back in order (FIFO through the relay). */
+export class RelayCaller {
+  readonly #ws: WebSocket;
+  readonly #ser: Serializer;
+  readonly #waiting: (() => void)[] = [];
+  #nextId = 1;
+
+  private constructor(ws: WebSocket, ser: Serializer) {
+    this.#ws = ws;
+    this.#ser = ser;
+    ws.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
+      ser.decode(frameOf(e.data));
+      this.#waiting.shift()?.();
+    };
+  }
+
+  static async connect(baseUrl: string, ser: Serializer): Promise<RelayCaller> {
+    return new RelayCaller(await open(new URL("caller", baseUrl).href), ser);
+  }
+
+  request(args: unknown[], kwargs: Record<string, unknown>, done: () => void): void {
+    this.#waiting.push(done);
+    const msg = [48, this.#nextId++, {}, "com.example.add", args, kwargs];
+    this.#ws.send(this.#ser.encode(msg) as string | Uint8Array<ArrayBuffer>);
+  }
+
+  close(): Promise<void> {
+    return closeSocket(this.#ws);
+  }
+}

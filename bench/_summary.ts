@@ -1,0 +1,62 @@
+/**
+ * The human-readable table printed after the JSON lines.
+ * @module
+ */
+import type { Line } from "./_report.ts";
+
+function num(v: unknown, unit = ""): string {
+  if (typeof v !== "number") return "";
+  return v.toLocaleString("en-US", { maximumSignificantDigits: 4 }) + unit;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ")).join("\n");
+}
+
+/** scenario, throughput, p50, p99, router CPU per message, ratio vs relay; undefined: not shown. */
+function e2eRow(l: Line): string[] | undefined {
+  const ser = String(l.serializer);
+  switch (l.bench) {
+    case "relay":
+      return [`relay ${ser} ${l.callers}x${l.inflight}`, num(l.round_trips_per_s, "/s"), num(l.p50_ms), num(l.p99_ms), "", ""];
+    case "rpc":
+      return [`rpc ${ser} ${l.callers}x${l.inflight}`, num(l.calls_per_s, "/s"), num(l.p50_ms), num(l.p99_ms), "", num(l.ratio_vs_relay)];
+    case "rpc_cpu":
+      return [
+        `rpc ${ser} @${l.offered_calls_per_s}/s`,
+        num(l.achieved_calls_per_s, "/s"),
+        num(l.p50_ms),
+        num(l.p99_ms),
+        num(l.router_cpu_us_per_call, " us/call"),
+        num(l.ratio_vs_relay),
+      ];
+    case "pubsub":
+      return [`pubsub ${ser} 1->${l.subscribers}`, num(l.events_per_s, " ev/s"), "", "", num(l.router_cpu_us_per_event, " us/ev"), ""];
+    case "pubsub_latency":
+      return [`pubsub ${ser} 1->${l.subscribers} @${l.publications_per_s}/s`, "", num(l.p50_ms), num(l.p99_ms), num(l.router_cpu_us_per_event, " us/ev"), ""];
+    default:
+      return undefined;
+  }
+}
+
+export function summary(lines: readonly Line[]): string {
+  const out: string[] = [];
+  const micro = lines.filter((l) => l.bench === "micro");
+  if (micro.length > 0) {
+    out.push(`Micro (${micro[0]!.runtime}), per operation; x baseline = ns / ns of JSON.parse(JSON.stringify(CALL))`);
+    out.push(table([["task", "ns/op", "x baseline"], ...micro.map((l) => [String(l.task), num(l.ns_per_op), num(l.x_baseline)])]));
+  }
+  const e2e = lines.filter((l) => l.bench !== "micro");
+  if (e2e.length > 0) {
+    if (out.length > 0) out.push("");
+    out.push(`End to end (${e2e[0]!.runtime}, loopback); vs relay = router / bare relay; others % = CPU other processes used (noise)`);
+    const rows = [["scenario", "throughput", "p50 ms", "p99 ms", "router CPU", "vs relay", "others %"]];
+    for (const l of e2e) {
+      const row = e2eRow(l);
+      if (row) rows.push([...row, num(l.others_cpu_pct)]);
+    }
+    out.push(table(rows));
+  }
+  return out.join("\n");
+}

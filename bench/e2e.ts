@@ -1,0 +1,199 @@
+/**
+ * End-to-end load on loopback. The router runs as a child process (bench/router_server.ts: the
+ * CLI's default setup with the per-session rate limits lifted, on the runtime under test) next
+ * to a bare WebSocket relay (bench/relay_server.ts, same runtime), so their CPU is separate from
+ * this process, the load generator. Each RPC shape runs on the relay and on the router in
+ * alternating windows of the same run and is reported as a ratio.
+ * @module
+ */
+import { jsonSerializer } from "../src/serializer/json.ts";
+import { msgpackSerializer } from "../src/serializer/msgpack.ts";
+import type { Serializer } from "../src/serializer/types.ts";
+import {
+  alternate,
+  type AlternateOptions,
+  cpuRatios,
+  genCorePct,
+  type Load,
+  othersCorePct,
+  perSecond,
+  roundRatios,
+  serverCorePct,
+  type Side,
+  type Totals,
+} from "./_alternate.ts";
+import { startServerChild, type ServerChild } from "./_child.ts";
+import { CpuMeter, NoiseMeter } from "./_cpu.ts";
+import { closedLoop, type LoadResult, paced, type PacedResult, type Phases } from "./_load.ts";
+import { pubSubRig } from "./_pubsub.ts";
+import { type Emit, note } from "./_report.ts";
+import { relayRig, wampRig } from "./_rigs.ts";
+import { runtime } from "./_runtime.ts";
+import { median, round, sig } from "./_stats.ts";
+
+export interface E2eOptions {
+  /** Measured time of each scenario (per server where there are two). */
+  seconds: number;
+}
+
+const SHAPES = [{ callers: 1, inflight: 1 }, { callers: 4, inflight: 16 }] as const;
+const FIXED_RATE = 5_000;
+const FIXED_CALLERS = 4;
+const MAX_OUTSTANDING = 256;
+const SUBSCRIBERS = 8;
+const PUB_WINDOW = 64;
+const PUB_RATE = 2_000;
+const WARMUP_MS = 1_000;
+/** Windows per server in a throughput scenario: short turns track a machine whose load shifts. */
+const ROUNDS = 6;
+const LEAD_IN_MS = 100;
+
+export async function runE2e(opts: E2eOptions, emit: Emit): Promise<void> {
+  note(`e2e on ${runtime}: starting the router and the relay as child processes`);
+  const [router, relay] = await Promise.all([
+    startServerChild("bench/router_server.ts", []),
+    startServerChild("bench/relay_server.ts", []),
+  ]);
+  const alt: AlternateOptions = { seconds: opts.seconds, rounds: ROUNDS, warmupMs: WARMUP_MS, leadInMs: LEAD_IN_MS };
+  try {
+    for (const ser of [jsonSerializer, msgpackSerializer]) {
+      await rpcShapes(router, relay, ser, alt, emit);
+      await routerCpu(router, relay, ser, alt, emit);
+      await pubSub(router, relay, ser, opts.seconds, emit);
+    }
+  } finally {
+    await Promise.all([router.stop(), relay.stop()]);
+  }
+}
+
+/** Relay and router rigs with `callers` callers each; closed again after `run`. */
+async function withRigs<T>(
+  router: ServerChild,
+  relay: ServerChild,
+  ser: Serializer,
+  callers: number,
+  run: (relaySide: Side, routerSide: Side) => Promise<T>,
+): Promise<T> {
+  const relayR = await relayRig(relay.url, ser, callers);
+  const routerR = await wampRig(router.url, ser, callers);
+  try {
+    return await run({ server: relay, rig: relayR }, { server: router, rig: routerR });
+  } finally {
+    await Promise.all([relayR.close(), routerR.close()]);
+  }
+}
+
+async function rpcShapes(router: ServerChild, relay: ServerChild, ser: Serializer, alt: AlternateOptions, emit: Emit) {
+  for (const { callers, inflight } of SHAPES) {
+    note(`rpc ${ser.name} ${callers}x${inflight}: relay and router in turns`);
+    const closed: Load<LoadResult> = (rig, phases) => closedLoop(rig.callers, inflight, phases);
+    const [base, wamp] = await withRigs(router, relay, ser, callers, (a, b) => alternate(a, b, closed, alt));
+    const common = { runtime, serializer: ser.name, callers, inflight };
+    const ratios = roundRatios(base, wamp);
+    emit({
+      bench: "relay",
+      ...common,
+      round_trips_per_s: round(perSecond(base)),
+      p50_ms: sig(base.samples.quantile(0.5)),
+      p99_ms: sig(base.samples.quantile(0.99)),
+      server_cpu_pct: round(serverCorePct(base)),
+      loadgen_cpu_pct: round(genCorePct(base)),
+      others_cpu_pct: round(othersCorePct(base)),
+    });
+    emit({
+      bench: "rpc",
+      ...common,
+      calls_per_s: round(perSecond(wamp)),
+      p50_ms: sig(wamp.samples.quantile(0.5)),
+      p99_ms: sig(wamp.samples.quantile(0.99)),
+      // The median of the per-round ratios: one round disturbed by a burst elsewhere on the
+      // machine does not move it.
+      ratio_vs_relay: sig(median(ratios)),
+      ratio_min: sig(Math.min(...ratios)),
+      ratio_max: sig(Math.max(...ratios)),
+      router_cpu_pct: round(serverCorePct(wamp)),
+      loadgen_cpu_pct: round(genCorePct(wamp)),
+      others_cpu_pct: round(othersCorePct(wamp)),
+    });
+  }
+}
+
+async function routerCpu(router: ServerChild, relay: ServerChild, ser: Serializer, alt: AlternateOptions, emit: Emit) {
+  note(`rpc ${ser.name} at ${FIXED_RATE} calls/s: relay and router in turns (CPU per call)`);
+  const open: Load<PacedResult> = (rig, phases) => paced(rig.callers, FIXED_RATE, MAX_OUTSTANDING, phases);
+  const [base, wamp] = await withRigs(router, relay, ser, FIXED_CALLERS, (a, b) => alternate(a, b, open, alt));
+  const ratios = cpuRatios(base, wamp);
+  const usPerCall = (t: Totals<PacedResult>) => (t.serverCpuS * 1e6) / t.completed;
+  emit({
+    bench: "rpc_cpu",
+    runtime,
+    serializer: ser.name,
+    callers: FIXED_CALLERS,
+    offered_calls_per_s: FIXED_RATE,
+    achieved_calls_per_s: round(perSecond(wamp)),
+    skipped: wamp.windows.reduce((n, w) => n + w.skipped, 0),
+    router_cpu_us_per_call: sig(usPerCall(wamp)),
+    relay_cpu_us_per_call: sig(usPerCall(base)),
+    ratio_vs_relay: sig(median(ratios)),
+    ratio_min: sig(Math.min(...ratios)),
+    ratio_max: sig(Math.max(...ratios)),
+    p50_ms: sig(wamp.samples.quantile(0.5)),
+    p99_ms: sig(wamp.samples.quantile(0.99)),
+    relay_achieved_per_s: round(perSecond(base)),
+    relay_p50_ms: sig(base.samples.quantile(0.5)),
+    relay_p99_ms: sig(base.samples.quantile(0.99)),
+    others_cpu_pct: round(othersCorePct(wamp)),
+  });
+}
+
+async function pubSub(router: ServerChild, relay: ServerChild, ser: Serializer, seconds: number, emit: Emit): Promise<void> {
+  note(`pubsub ${ser.name}: 1 publisher, ${SUBSCRIBERS} subscribers`);
+  const rig = await pubSubRig(router.url, ser, SUBSCRIBERS);
+  try {
+    const routerCpu = new CpuMeter(router.pid);
+    const genCpu = new CpuMeter("self");
+    const noise = new NoiseMeter([router.pid, relay.pid, "self"]);
+    const unknown = { cpuSeconds: Number.NaN, corePct: Number.NaN };
+    let used = { router: unknown, gen: unknown, others: unknown };
+    const phases = (): Phases => ({
+      warmupMs: WARMUP_MS,
+      measureMs: seconds * 1000,
+      onMeasureStart() {
+        routerCpu.start();
+        genCpu.start();
+        noise.start();
+      },
+      onMeasureEnd() {
+        used = { router: routerCpu.stop(), gen: genCpu.stop(), others: noise.stop() };
+      },
+    });
+    const common = { runtime, serializer: ser.name, publishers: 1, subscribers: SUBSCRIBERS };
+    const thr = await rig.windowed(PUB_WINDOW, phases());
+    emit({
+      bench: "pubsub",
+      ...common,
+      window: PUB_WINDOW,
+      events_per_s: round(thr.eventsPerS),
+      publications_per_s: round(thr.publicationsPerS),
+      router_cpu_us_per_event: sig((used.router.cpuSeconds * 1e6) / (thr.eventsPerS * seconds)),
+      router_cpu_pct: round(used.router.corePct),
+      loadgen_cpu_pct: round(used.gen.corePct),
+      others_cpu_pct: round(used.others.corePct),
+    });
+    const lat = await rig.fixedRate(PUB_RATE, phases());
+    emit({
+      bench: "pubsub_latency",
+      ...common,
+      publications_per_s: PUB_RATE,
+      p50_ms: sig(lat.p50Ms),
+      p99_ms: sig(lat.p99Ms),
+      delivered: lat.delivered,
+      expected: lat.expected,
+      router_cpu_us_per_event: sig((used.router.cpuSeconds * 1e6) / lat.expected),
+      router_cpu_pct: round(used.router.corePct),
+      others_cpu_pct: round(used.others.corePct),
+    });
+  } finally {
+    await rig.close();
+  }
+}

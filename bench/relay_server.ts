@@ -1,0 +1,163 @@
+/**
+ * The baseline for the end-to-end benchmark: a bare WebSocket relay, no WAMP. One socket on
+ * /callee, any number on /caller; every frame from a caller goes to the callee unchanged, and
+ * each frame from the callee goes back to the caller whose frame is the oldest unanswered one
+ * (FIFO: the bench callee answers in order). It does what a router must do at the least (read
+ * a frame, pick a socket, write the frame), so its throughput and CPU per round trip are the
+ * ceiling for a router on the same runtime and machine.
+ *
+ * Run as a child: `<runtime> bench/relay_server.ts`; prints `relay listening ws://127.0.0.1:PORT/`,
+ * stops on SIGTERM, and by itself after an hour at most.
+ * @module
+ */
+import process from "node:process";
+
+const HOST = "127.0.0.1";
+const MAX_LIFETIME_MS = 60 * 60 * 1000;
+
+interface Sock {
+  send(data: string | Uint8Array, binary: boolean): void;
+}
+
+/** Frames from callers to the callee and back, answers matched FIFO. */
+class Switchboard {
+  #callee: Sock | undefined;
+  #waiting: Sock[] = [];
+
+  opened(sock: Sock, role: "caller" | "callee"): void {
+    if (role !== "callee") return;
+    this.#callee = sock;
+    this.#waiting = [];
+  }
+
+  message(sock: Sock, role: "caller" | "callee", data: string | Uint8Array, binary: boolean): void {
+    if (role === "callee") {
+      this.#waiting.shift()?.send(data, binary);
+    } else if (this.#callee) {
+      this.#waiting.push(sock);
+      this.#callee.send(data, binary);
+    }
+  }
+
+  closed(sock: Sock): void {
+    if (sock === this.#callee) this.#callee = undefined;
+  }
+}
+
+function roleOf(url: string | undefined): "caller" | "callee" {
+  return (url ?? "").includes("/callee") ? "callee" : "caller";
+}
+
+function listening(port: number): void {
+  console.log(`relay listening ws://${HOST}:${port}/`);
+}
+
+// --- Bun: Bun.serve, as adapters/bun does ---
+
+interface BunWs {
+  data: { role: "caller" | "callee"; sock?: Sock };
+  send(data: string | Uint8Array): number;
+}
+/** The slice of the `Bun` global used here, so this file needs no Bun type package. */
+declare const Bun: {
+  serve(options: {
+    hostname: string;
+    port: number;
+    fetch(req: Request, server: { upgrade(req: Request, o: { data: BunWs["data"] }): boolean }): Response | undefined;
+    websocket: {
+      perMessageDeflate: boolean;
+      backpressureLimit: number;
+      closeOnBackpressureLimit: boolean;
+      open(ws: BunWs): void;
+      message(ws: BunWs, message: string | Uint8Array): void;
+      close(ws: BunWs): void;
+    };
+  }): { port: number };
+};
+
+function serveBun(board: Switchboard): void {
+  const server = Bun.serve({
+    hostname: HOST,
+    port: 0,
+    fetch(req, srv) {
+      if (srv.upgrade(req, { data: { role: roleOf(req.url) } })) return undefined;
+      return new Response("WebSocket only\n", { status: 400 });
+    },
+    websocket: {
+      perMessageDeflate: false,
+      backpressureLimit: 0,
+      closeOnBackpressureLimit: false,
+      open(ws) {
+        ws.data.sock = { send: (d) => void ws.send(d) };
+        board.opened(ws.data.sock, ws.data.role);
+      },
+      message(ws, message) {
+        board.message(ws.data.sock!, ws.data.role, message, typeof message !== "string");
+      },
+      close(ws) {
+        board.closed(ws.data.sock!);
+      },
+    },
+  });
+  listening(server.port);
+}
+
+// --- Deno: Deno.serve + Deno.upgradeWebSocket, as adapters/deno does ---
+
+/** The slice of the `Deno` namespace used here. */
+declare const Deno: {
+  serve(
+    options: { hostname: string; port: number; onListen(addr: { port: number }): void },
+    handler: (req: Request) => Response,
+  ): unknown;
+  upgradeWebSocket(req: Request): { socket: WebSocket; response: Response };
+};
+
+function serveDeno(board: Switchboard): void {
+  Deno.serve({ hostname: HOST, port: 0, onListen: ({ port }) => listening(port) }, (req) => {
+    const role = roleOf(req.url);
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    socket.binaryType = "arraybuffer";
+    const sock: Sock = { send: (d) => socket.send(d as string | Uint8Array<ArrayBuffer>) };
+    socket.onopen = () => board.opened(sock, role);
+    socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
+      const d = e.data;
+      board.message(sock, role, typeof d === "string" ? d : new Uint8Array(d), typeof d !== "string");
+    };
+    socket.onclose = () => board.closed(sock);
+    return response;
+  });
+}
+
+// --- Node: node:http + ws, as adapters/node does ---
+
+async function serveNode(board: Switchboard): Promise<void> {
+  const { createServer } = await import("node:http");
+  const { WebSocketServer } = await import("ws");
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
+  const http = createServer((_req, res) => res.writeHead(400).end("WebSocket only\n"));
+  http.on("upgrade", (req, socket, head) => {
+    const role = roleOf(req.url);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const sock: Sock = { send: (d, binary) => ws.send(d, { binary }) };
+      board.opened(sock, role);
+      // The default binaryType ("nodebuffer") delivers every frame, text or binary, as one Buffer.
+      ws.on("message", (data, binary) => board.message(sock, role, data as Buffer, binary));
+      ws.on("close", () => board.closed(sock));
+    });
+  });
+  http.listen(0, HOST, () => {
+    const addr = http.address();
+    listening(typeof addr === "object" && addr ? addr.port : 0);
+  });
+}
+
+const g = globalThis as Record<string, unknown>;
+const board = new Switchboard();
+if (g["Deno"]) serveDeno(board);
+else if (g["Bun"]) serveBun(board);
+else await serveNode(board);
+
+// An orderly exit on SIGTERM (rather than the default kill) lets `--cpu-prof` write its profile.
+process.on("SIGTERM", () => process.exit(0));
+setTimeout(() => process.exit(0), MAX_LIFETIME_MS);

@@ -1,0 +1,58 @@
+/**
+ * `npm run bench` (Bun), `node bench/run.ts`, `deno run -A bench/run.ts`: micro-benchmarks, then
+ * end-to-end load, for the runtime running this file. JSON lines on stdout, then a summary.
+ *
+ * Flags: `--only micro|e2e`, `--seconds N` (measured window of each end-to-end scenario,
+ * default 3; micro tasks get N x 100 ms each).
+ * @module
+ */
+import process from "node:process";
+import { runE2e } from "./e2e.ts";
+import { runMicro } from "./micro.ts";
+import { type Line, note, printLine } from "./_report.ts";
+import { runtimeVersion } from "./_runtime.ts";
+import { summary } from "./_summary.ts";
+
+interface Options {
+  only: "micro" | "e2e" | undefined;
+  seconds: number;
+}
+
+function parse(argv: readonly string[]): Options | string {
+  const opts: Options = { only: undefined, seconds: 3 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.split("=", 2) as [string, string | undefined];
+    const value = inline ?? argv[++i];
+    if (flag === "--only" && (value === "micro" || value === "e2e")) opts.only = value;
+    else if (flag === "--seconds" && value !== undefined && Number(value) > 0 && Number(value) <= 600) opts.seconds = Number(value);
+    else return `usage: bench/run.ts [--only micro|e2e] [--seconds N (0 < N <= 600)]; bad argument: ${arg}`;
+  }
+  return opts;
+}
+
+const argv = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? process.argv.slice(2);
+const opts = parse(argv);
+if (typeof opts === "string") {
+  process.stderr.write(opts + "\n");
+  process.exit(2);
+}
+
+const lines: Line[] = [];
+const emit = (line: Line) => {
+  lines.push(line);
+  printLine(line);
+};
+
+note(`junction benchmarks on ${runtimeVersion()}, ${new Date().toISOString()}`);
+let code = 0;
+try {
+  if (opts.only !== "e2e") runMicro({ taskMs: opts.seconds * 100 }, emit);
+  if (opts.only !== "micro") await runE2e({ seconds: opts.seconds }, emit);
+} catch (err) {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  code = 1;
+}
+process.stdout.write("\n" + summary(lines) + "\n");
+// Sockets and children are closed by now; exiting here also ends any straggling timer.
+process.exit(code);
