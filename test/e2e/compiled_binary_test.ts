@@ -13,7 +13,7 @@ import { test } from "../_support/harness.ts";
 
 const BINARY = fileURLToPath(new URL("../../dist/junction", import.meta.url));
 
-test("compiled binary: serves WAMP, says GOODBYE on SIGTERM and exits 0", async () => {
+test("compiled binary: serves WAMP, runs a call, says GOODBYE on SIGTERM and exits 0", async () => {
   assert.ok(existsSync(BINARY), `${BINARY} not found: run npm run compile first`);
 
   // Started from the filesystem root, so nothing can come from the project's node_modules.
@@ -38,9 +38,20 @@ test("compiled binary: serves WAMP, says GOODBYE on SIGTERM and exits 0", async 
     });
     assert.equal(ws.protocol, "wamp.2.json");
 
-    ws.send(JSON.stringify([1, "realm1", { roles: { caller: {} } }]));
+    ws.send(JSON.stringify([1, "realm1", { roles: { caller: {}, callee: {} } }]));
     const welcome = await until(() => inbox.shift(), 10_000, () => "no WELCOME");
     assert.equal(welcome[0], 2, `expected WELCOME, got ${JSON.stringify(welcome)}`);
+
+    // A call through the binary: this session registers a procedure and calls it.
+    const next = (what: string) => until(() => inbox.shift(), 10_000, () => `no ${what}`);
+    ws.send(JSON.stringify([64, 1, {}, "com.example.add"]));
+    assert.equal((await next("REGISTERED"))[0], 65);
+    ws.send(JSON.stringify([48, 2, {}, "com.example.add", [2, 3]]));
+    const invocation = await next("INVOCATION");
+    assert.equal(invocation[0], 68, JSON.stringify(invocation));
+    const [a, b] = invocation[4] as number[];
+    ws.send(JSON.stringify([70, invocation[1], {}, [a! + b!]]));
+    assert.deepEqual(await next("RESULT"), [50, 2, {}, [5]]);
 
     // Not child.kill(): after it, Deno's node:child_process reports the signal instead of the
     // exit code the process chose (deno 2.9).
