@@ -5,18 +5,13 @@
  * same data file, and the user still joins (the change was durable when the call returned).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { runtime, test } from "../_support/harness.ts";
+import { startCli } from "../_support/cli_process.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TIMEOUT = 120_000;
-/** Deno compiles the entry's module graph on its first run; seeding derives Argon2id keys. */
-const START_MS = 60_000;
 
 const CONFIG = {
   realms: [
@@ -106,77 +101,6 @@ test(`admin api (${runtime}): a user added over WAMP joins, and still joins afte
 }, { timeout: TIMEOUT });
 
 // --- helpers ---
-
-function cliCommand(): string[] {
-  const bin = (name: string) => join(ROOT, "node_modules/.bin", name);
-  if (runtime === "deno") return [bin("deno"), "run", "-A", join(ROOT, "bin/deno.ts")];
-  if (runtime === "bun") return [bin("bun"), join(ROOT, "bin/bun.ts")];
-  return [bin("node"), join(ROOT, "bin/node.ts")];
-}
-
-interface Cli {
-  readonly process: ChildProcess;
-  readonly stdout: string[];
-  readonly exited: Promise<void>;
-  /** The WebSocket URL from the "listening" line. */
-  listeningUrl(): Promise<string>;
-  dump(): string;
-  kill(): void;
-}
-
-function startCli(args: string[]): Cli {
-  const [cmd, ...pre] = cliCommand();
-  const child = spawn(cmd!, [...pre, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  let wake: (() => void) | undefined;
-  const lines = (into: string[]) => {
-    let partial = "";
-    return (chunk: string) => {
-      const parts = (partial + chunk).split("\n");
-      partial = parts.pop()!;
-      into.push(...parts);
-      wake?.();
-    };
-  };
-  child.stdout!.setEncoding("utf8").on("data", lines(stdout));
-  child.stderr!.setEncoding("utf8").on("data", lines(stderr));
-  let running = true;
-  const exited = new Promise<void>((resolve) =>
-    child.on("close", () => {
-      running = false;
-      wake?.();
-      resolve();
-    })
-  );
-  const dump = () => `stdout:\n${stdout.join("\n")}\nstderr:\n${stderr.join("\n")}`;
-  return {
-    process: child,
-    stdout,
-    exited,
-    dump,
-    kill: () => {
-      if (running) child.kill("SIGKILL");
-    },
-    async listeningUrl() {
-      const deadline = Date.now() + START_MS;
-      for (;;) {
-        const line = stdout.find((l) => l.includes("listening"));
-        const url = line?.match(/ws:\/\/[^\s"]+/)?.[0];
-        if (url) return url;
-        if (!running) throw new Error(`The CLI exited before listening:\n${dump()}`);
-        if (Date.now() > deadline) throw new Error(`Not listening after ${START_MS} ms:\n${dump()}`);
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, 200);
-          wake = () => {
-            clearTimeout(t);
-            r();
-          };
-        });
-      }
-    },
-  };
-}
 
 /** A bare WAMP-over-WebSocket JSON client with ticket authentication. */
 class WampClient {
