@@ -22,6 +22,7 @@
  * always the same for a given authid"), then the same ABORT as a wrong password.
  * @module
  */
+import { describe } from "../router/value_text.ts";
 import type { ScramCredential } from "./credentials.ts";
 import { decodeBase64, encodeBase64, tryDecodeBase64 } from "./crypto.ts";
 import { SCRAM_DEFAULTS } from "./derive.ts";
@@ -58,7 +59,7 @@ export const scramMethod: AuthMethod = {
       // Spec: the server MUST ABORT when it does not support the requested binding type.
       const cb = info.channelBinding;
       if (crossbar || typeof requested !== "string" || !cb || cb.type !== requested) {
-        return { kind: "abort", reason: E_AUTHENTICATION_FAILED, message: `channel binding ${JSON.stringify(requested)} is not available` };
+        return { kind: "abort", reason: E_AUTHENTICATION_FAILED, message: `channel binding ${describe(requested)} is not available` };
       }
       cbind = { name: cb.type, data: cb.data };
     }

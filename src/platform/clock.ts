@@ -17,7 +17,8 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn) {
-    return { id: setTimeout(fn, ms) };
+    // setTimeout holds a signed 32-bit delay and fires at once for a larger one.
+    return { id: setTimeout(fn, Math.min(Math.max(0, ms), 2 ** 31 - 1)) };
   },
   clearTimer(handle) {
     clearTimeout(handle.id as ReturnType<typeof setTimeout>);

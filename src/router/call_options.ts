@@ -6,6 +6,7 @@
  */
 import type { Dict } from "../wamp/validate.ts";
 import { passthruOptions } from "./passthru.ts";
+import { describe } from "./value_text.ts";
 
 export interface CallOptions {
   readonly receiveProgress: boolean;
@@ -40,7 +41,7 @@ export function parseCallOptions(options: Dict): CallOptions | string {
   let rkey: string | undefined;
   const runmode = options["runmode"];
   if (runmode !== undefined) {
-    if (runmode !== "partition") return `option runmode must be "partition", found ${JSON.stringify(runmode)}`;
+    if (runmode !== "partition") return `option runmode must be "partition", found ${describe(runmode)}`;
     const k = options["rkey"];
     if (typeof k !== "string") return 'option rkey (a string) is required with runmode "partition"';
     rkey = k;

@@ -16,6 +16,7 @@ import { type CallOptions, parseCallOptions } from "./call_options.ts";
 import { pickCallee, pickPartition } from "./callee_selection.ts";
 import { E_LIMIT_PENDING_CALLS, E_LIMIT_REGISTRATIONS } from "./limits.ts";
 import { errorMessage, payload } from "./messages.ts";
+import { describe } from "./value_text.ts";
 import { passthruOptions } from "./passthru.ts";
 import { matchPolicyOf } from "./pattern_index.ts";
 import type { RealmContext } from "./realm_context.ts";
@@ -42,6 +43,9 @@ interface Invocation {
   readonly timeout: number;
   timer: TimerHandle | undefined;
 }
+
+/** The longest delay a timer takes (setTimeout's signed 32-bit limit). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** How many finished progressive calls per caller are remembered to drop late chunks quietly. */
 const FINISHED_MEMORY = 256;
@@ -389,7 +393,7 @@ export class Dealer {
         C.CANCEL,
         requestId,
         U.E_INVALID_ARGUMENT,
-        `CANCEL mode must be "skip", "kill" or "killnowait", found ${JSON.stringify(mode)}`,
+        `CANCEL mode must be "skip", "kill" or "killnowait", found ${describe(mode)}`,
       ));
       return;
     }
@@ -490,15 +494,23 @@ export class Dealer {
   #armTimeout(inv: Invocation): void {
     if (inv.timeout <= 0) return;
     this.#stopTimer(inv);
-    inv.timer = this.#ctx.clock.setTimer(inv.timeout, () => {
+    const clock = this.#ctx.clock;
+    const deadline = clock.now() + inv.timeout;
+    // Timers hold a signed 32-bit delay (~24.8 days); a longer timeout is waited in steps.
+    const arm = (): void => {
+      inv.timer = clock.setTimer(Math.min(deadline - clock.now(), MAX_TIMER_MS), fire);
+    };
+    const fire = (): void => {
       inv.timer = undefined;
+      if (clock.now() < deadline) return arm();
       if (this.#byCallee.get(inv.callee)?.get(inv.invocationId) !== inv) return;
       this.#finish(inv);
       if (inv.callee.hasFeature("callee", "call_canceling")) {
         inv.callee.send([C.INTERRUPT, inv.invocationId, { mode: "killnowait", reason: U.E_TIMEOUT }]);
       }
       inv.caller.send(errorMessage(C.CALL, inv.callRequestId, U.E_TIMEOUT, `the call timed out after ${inv.timeout} ms`));
-    });
+    };
+    arm();
   }
 
   #stopTimer(inv: Invocation): void {

@@ -48,6 +48,8 @@ export const E_LIMIT_PENDING_CALLS = "junction.error.limit.pending_calls";
 export const E_LIMIT_SUBSCRIPTIONS = "junction.error.limit.subscriptions";
 export const E_LIMIT_REGISTRATIONS = "junction.error.limit.registrations";
 export const E_LIMIT_RATE = "junction.error.limit.rate";
+/** ABORT reason when the router itself failed on a session's message (a bug, logged). */
+export const E_INTERNAL = "junction.error.internal";
 /** ABORT reason for a session closed because it did not read what it was sent. */
 export const E_SLOW_CONSUMER = "junction.error.limit.slow_consumer";
 

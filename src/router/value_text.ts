@@ -11,12 +11,16 @@ export function describe(v: unknown): string {
   return `${typeof v} ${short(v)}`;
 }
 
+/**
+ * Never throws: client values may be BigInts (CBOR bignums) or nested deeper than the stack
+ * allows, which both JSON.stringify and String() reject.
+ */
 function short(v: unknown): string {
   let s: string;
   try {
     s = JSON.stringify(v) ?? String(v);
   } catch {
-    s = String(v);
+    s = typeof v === "bigint" ? `${v}n` : Array.isArray(v) ? "[...]" : typeof v === "object" ? "{...}" : typeof v;
   }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

@@ -24,6 +24,12 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
  * `JSON.stringify` runs without a (slow) replacer.
  */
 function binaryToStrings(value: unknown): unknown {
+  if (typeof value === "string") {
+    // Under the JSON binary convention such a string would read as base64 bytes on the other
+    // side; it can only come from a MessagePack or CBOR peer, and JSON cannot carry it.
+    if (value.charCodeAt(0) === 0) throw new TypeError("a string starting with U+0000 cannot be carried by JSON");
+    return value;
+  }
   if (typeof value !== "object" || value === null) return value;
   if (value instanceof Uint8Array) return "\u0000" + encodeBase64(value);
   if (Array.isArray(value)) {

@@ -62,7 +62,11 @@ class RawSocketPeer implements Peer {
     if (this.#proto.isOpen) this.#conn.write(this.#proto.framePing(new Uint8Array(0)));
   }
 
+  /** Set once the session closed the transport: the rest of a chunk is not processed. */
+  closed = false;
+
   close(): void {
+    this.closed = true;
     this.#conn.close();
   }
 }
@@ -82,6 +86,7 @@ export function acceptRawSocket(conn: ByteConnection, options: RawSocketAcceptOp
     serializerSupported: rawSocketSerializerSupported,
   });
   let handler: MessageHandler | undefined;
+  let peer: RawSocketPeer | undefined;
   let serializer: Serializer | undefined;
   let done = false;
   const fail = (reason: string) => {
@@ -98,11 +103,13 @@ export function acceptRawSocket(conn: ByteConnection, options: RawSocketAcceptOp
       handler?.activity?.();
       const chunk = typeof data === "string" ? encoder.encode(data) : data;
       for (const ev of proto.receive(chunk)) {
+        if (done || peer?.closed) break;
         switch (ev.type) {
           case "handshake":
             serializer = serializerForRawSocketId(ev.serializerId)!;
             conn.write(ev.reply);
-            handler = options.onSession(new RawSocketPeer(conn, serializer, proto));
+            peer = new RawSocketPeer(conn, serializer, proto);
+            handler = options.onSession(peer);
             break;
           case "handshake_error":
             conn.write(ev.reply);

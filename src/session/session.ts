@@ -7,7 +7,7 @@
 import type { Clock, TimerHandle } from "../platform/clock.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { AuthOutcome, Authenticator, Identity } from "../auth/types.ts";
-import { E_LIMIT_RATE, E_LIMIT_SESSIONS, E_SLOW_CONSUMER, type Limits } from "../router/limits.ts";
+import { E_INTERNAL, E_LIMIT_RATE, E_LIMIT_SESSIONS, E_SLOW_CONSUMER, type Limits } from "../router/limits.ts";
 import { errorMessage } from "../router/messages.ts";
 import * as C from "../wamp/codes.ts";
 import * as U from "../wamp/uris.ts";
@@ -77,6 +77,8 @@ export class Session implements MessageHandler {
   lastActivity: number;
   /** Data arrived since the last idle sweep. */
   #active = false;
+  /** Set while the session leaves its realm: nothing more is sent to it then. */
+  #silent = false;
   /** Clock time of an unanswered idle ping; 0 when none is outstanding. */
   pingedAt = 0;
   /** Bumped by every handshake step, so a promise that settles late is recognised and ignored. */
@@ -138,7 +140,7 @@ export class Session implements MessageHandler {
    * backpressure began pass limits.slowConsumerBytes; then the session is closed.
    */
   send(message: readonly unknown[], cache?: FrameCache): PeerSendResult {
-    if (this.#state === "dead") return "closed";
+    if (this.#state === "dead" || this.#silent) return "closed";
     const flow = this.flow;
     if (flow.congested) {
       if (message[0] === C.EVENT) {
@@ -225,6 +227,19 @@ export class Session implements MessageHandler {
   // --- inbound ---
 
   receive(message: unknown): void {
+    try {
+      this.#receive(message);
+    } catch (e) {
+      // A bug of the router's must cost this session only, never the process or the others.
+      this.#host.logger.log("error", "internal error while handling a message", {
+        ...(this.id ? { session: this.id } : {}),
+        error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      });
+      this.abort(E_INTERNAL, "the router failed to handle a message of this session");
+    }
+  }
+
+  #receive(message: unknown): void {
     if (this.#state === "dead") return;
     const problem = validateClientMessage(message);
     if (problem !== undefined) {
@@ -488,7 +503,14 @@ export class Session implements MessageHandler {
     const realm = this.realm;
     if (!realm) return;
     this.realm = undefined;
-    realm.leave(this);
+    // Leaving can make the dealer message this very session (an INTERRUPT for a call it made
+    // to itself); it already had its last word (ABORT, GOODBYE), so those stay unsent.
+    this.#silent = true;
+    try {
+      realm.leave(this);
+    } finally {
+      this.#silent = false;
+    }
     this.#host.releaseSessionId?.(this.id);
     this.#host.logger.log("info", "session left", { session: this.id, realm: realm.name, reason: why });
   }

@@ -376,3 +376,17 @@ test("dealer: payload passthru options travel to the callee and back", () => {
   plain.request(48, { ppt_scheme: "x_custom" }, "p.ppt");
   assert.equal(plain.take()[2], "wamp.error.protocol_violation", "ppt without announcing the feature");
 });
+
+test("dealer: a timeout beyond the 32-bit timer range is waited in steps, not fired at once", () => {
+  const { join, clock } = setup();
+  const callee = join(ALL);
+  const caller = join(ALL);
+  register(callee, "p.slow");
+  const long = 2 ** 31 + 5000;
+  const cr = caller.request(48, { timeout: long }, "p.slow");
+  callee.take();
+  clock.advance(2 ** 31);
+  assert.equal(caller.inbox.length, 0, "still waiting after 2^31 ms");
+  clock.advance(5000);
+  assert.deepEqual(caller.take().slice(0, 5), [8, 48, cr, {}, "wamp.error.timeout"]);
+});

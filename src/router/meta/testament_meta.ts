@@ -14,6 +14,7 @@
  * Sessions closed by `wamp.session.kill_all` publish nothing (spec "wamp.session.kill_all").
  * @module
  */
+import { describe } from "../value_text.ts";
 import type { Session } from "../../session/session.ts";
 import { isReservedUri, isValidUri, type UriCheck } from "../../wamp/uri_check.ts";
 import * as U from "../../wamp/uris.ts";
@@ -71,7 +72,7 @@ export class TestamentMeta {
       if (typeof topic !== "string" || !isValidUri(topic, uriCheck) || isReservedUri(topic)) {
         throw new MetaError(
           U.E_INVALID_URI,
-          `"topic" must be a valid topic URI outside the reserved wamp.* namespace, found ${JSON.stringify(topic)}`,
+          `"topic" must be a valid topic URI outside the reserved wamp.* namespace, found ${describe(topic)}`,
         );
       }
       const args = p.get("args") ?? [];
