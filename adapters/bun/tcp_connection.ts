@@ -10,7 +10,7 @@ import { ChunkQueue } from "../_shared/chunk_queue.ts";
 import { toUint8Array } from "../_shared/bytes.ts";
 import type { Closable, ConnectionTracker } from "../_shared/connection_tracker.ts";
 import { GuardedSink } from "../_shared/sink_guard.ts";
-import { HALF_CLOSE_LINGER_MS } from "../_shared/timing.ts";
+import { CLOSE_FLUSH_MS, HALF_CLOSE_LINGER_MS } from "../_shared/timing.ts";
 import type { BunSocket, BunSocketHandler } from "./bun_api.ts";
 
 export interface TcpData {
@@ -68,10 +68,14 @@ class TcpState {
   close(): void {
     if (this.ending || this.gone) return;
     this.ending = true;
-    if (this.queue.isEmpty) this.end();
+    if (this.queue.isEmpty) return this.end();
+    // A peer that does not read would keep the queue (and the socket) forever.
+    this.linger = setTimeout(() => this.socket.terminate(), CLOSE_FLUSH_MS);
+    this.linger.unref();
   }
 
   end(): void {
+    clearTimeout(this.linger);
     this.socket.end();
     if (this.peerEnded) return; // both FINs are out: Bun closes the socket by itself
     this.linger = setTimeout(() => this.socket.terminate(), HALF_CLOSE_LINGER_MS);

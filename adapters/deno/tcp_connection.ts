@@ -9,7 +9,7 @@ import { DrainSignal } from "../_shared/backpressure.ts";
 import { ChunkQueue } from "../_shared/chunk_queue.ts";
 import type { Closable, ConnectionTracker } from "../_shared/connection_tracker.ts";
 import { GuardedSink } from "../_shared/sink_guard.ts";
-import { HALF_CLOSE_LINGER_MS } from "../_shared/timing.ts";
+import { CLOSE_FLUSH_MS, HALF_CLOSE_LINGER_MS } from "../_shared/timing.ts";
 import type { DenoTcpConn } from "./deno_api.ts";
 
 const READ_BUFFER_BYTES = 64 * 1024;
@@ -52,6 +52,7 @@ export function attachTcp(conn: DenoTcpConn, acceptor: Acceptor, tracker: Connec
     } catch {
       return destroy();
     }
+    clearTimeout(linger);
     linger = setTimeout(destroy, HALF_CLOSE_LINGER_MS);
   };
 
@@ -81,7 +82,9 @@ export function attachTcp(conn: DenoTcpConn, acceptor: Acceptor, tracker: Connec
     close(): void {
       if (ending || gone) return;
       ending = true;
-      if (!pumping) finish();
+      if (!pumping) return finish();
+      // A peer that does not read would keep the pump (and the socket) waiting forever.
+      linger = setTimeout(destroy, CLOSE_FLUSH_MS);
     },
   };
   const handle: Closable = { close: () => byteConn.close(), abort: destroy };

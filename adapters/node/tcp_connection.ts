@@ -8,7 +8,7 @@ import { DrainSignal } from "../_shared/backpressure.ts";
 import { toUint8Array } from "../_shared/bytes.ts";
 import type { Closable, ConnectionTracker } from "../_shared/connection_tracker.ts";
 import { GuardedSink } from "../_shared/sink_guard.ts";
-import { HALF_CLOSE_LINGER_MS } from "../_shared/timing.ts";
+import { CLOSE_FLUSH_MS, HALF_CLOSE_LINGER_MS } from "../_shared/timing.ts";
 
 export function attachTcp(socket: Socket, acceptor: Acceptor, tracker: ConnectionTracker): void {
   socket.setNoDelay(true);
@@ -25,8 +25,11 @@ export function attachTcp(socket: Socket, acceptor: Acceptor, tracker: Connectio
     close(): void {
       if (ending || socket.destroyed) return;
       ending = true;
-      // end() sends FIN only after everything already written is flushed.
+      // end() sends FIN only after everything already written is flushed, which a peer that
+      // does not read never allows: the flush has a deadline.
+      const deadline = setTimeout(() => socket.destroy(), CLOSE_FLUSH_MS).unref();
       socket.end(() => {
+        clearTimeout(deadline);
         setTimeout(() => socket.destroy(), HALF_CLOSE_LINGER_MS).unref();
       });
     },

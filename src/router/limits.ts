@@ -23,6 +23,12 @@ export interface Limits {
    * calls, results and errors are still sent until this limit.
    */
   readonly slowConsumerBytes: number;
+  /**
+   * How long a transport may stay backpressured (never draining) before the session is closed
+   * as a slow consumer: a subscriber that stops reading gets only droppable events, so the
+   * byte limit alone would never trip for it.
+   */
+  readonly slowConsumerMs: number;
   /** A transport silent for this long is pinged (RawSocket PING, WebSocket ping); 0 turns it off. */
   readonly idlePingMs: number;
   /** A pinged transport that stays silent for this long after the ping is closed. */
@@ -39,6 +45,7 @@ export const DEFAULT_LIMITS: Limits = {
   messagesPerSecond: 100_000,
   messageBurst: 200_000,
   slowConsumerBytes: 16 * 1024 * 1024,
+  slowConsumerMs: 60_000,
   idlePingMs: 30_000,
   idleCloseMs: 15_000,
 };

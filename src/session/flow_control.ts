@@ -13,6 +13,8 @@ export class FlowControl {
   #congested = false;
   /** The peer's bytesSent when backpressure began. */
   #congestedAt = 0;
+  /** Clock time when backpressure began. */
+  #congestedSince = 0;
   /** EVENTs not sent because the transport was backpressured. */
   droppedEvents = 0;
   /** Requests refused by the rate limit. */
@@ -48,11 +50,17 @@ export class FlowControl {
     return this.#congested && bytesSent - this.#congestedAt > this.#limits.slowConsumerBytes;
   }
 
-  /** The transport reported backpressure after a send. */
-  backpressure(bytesSent: number): void {
+  /** The transport reported backpressure after a send (rare: reading the clock here is fine). */
+  backpressure(bytesSent: number, now: number): void {
     if (this.#congested) return;
     this.#congested = true;
     this.#congestedAt = bytesSent;
+    this.#congestedSince = now;
+  }
+
+  /** Backpressured without a drain for longer than limits.slowConsumerMs. */
+  stalled(now: number): boolean {
+    return this.#congested && now - this.#congestedSince > this.#limits.slowConsumerMs;
   }
 
   drained(): void {

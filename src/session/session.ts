@@ -159,7 +159,7 @@ export class Session implements MessageHandler {
       const smaller = shrink(message);
       if (smaller) result = this.peer.send(smaller);
     }
-    if (result === "backpressure") flow.backpressure(this.peer.bytesSent ?? 0);
+    if (result === "backpressure") flow.backpressure(this.peer.bytesSent ?? 0, this.#host.clock.now());
     return result;
   }
 
@@ -187,7 +187,12 @@ export class Session implements MessageHandler {
       this.lastActivity = now;
       this.pingedAt = 0;
     }
-    if (this.#state === "dead" || idlePingMs <= 0 || !this.peer.ping) return;
+    if (this.#state === "dead") return;
+    if (this.flow.stalled(now)) {
+      this.#slowConsumer();
+      return;
+    }
+    if (idlePingMs <= 0 || !this.peer.ping) return;
     if (this.pingedAt === 0) {
       if (now - this.lastActivity >= idlePingMs) {
         this.pingedAt = now;

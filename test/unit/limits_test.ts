@@ -129,3 +129,20 @@ test("limits: subscriptions per session", () => {
   c.request(32, {}, "t.a");
   assert.equal(c.take()[0], 33, "subscribing again to a held subscription is not a new one");
 });
+
+test("limits: a subscriber that stays backpressured past slowConsumerMs is closed", () => {
+  const { join, clock } = setup({ slowConsumerMs: 5000, idlePingMs: 1000, idleCloseMs: 1000 });
+  const slow = join();
+  const pub = join();
+  slow.request(32, {}, "t.news");
+  slow.take();
+  slow.backpressure = true;
+  pub.request(16, {}, "t.news", ["first"]);
+  for (let i = 0; i < 30; i++) {
+    pub.request(16, {}, "t.news", [i]);
+    clock.advance(250);
+  }
+  assert.equal(slow.closed, true, "closed although only droppable events were due");
+  assert.equal(slow.inbox.at(-1)![2], "junction.error.limit.slow_consumer");
+  assert.equal(pub.closed, false);
+});
