@@ -19,7 +19,14 @@ export interface DerivedSecret {
   readonly derivedKey: string;
 }
 
-/** WAMP-SCRAM stored credentials (spec "WAMP-SCRAM": StoredKey, ServerKey, and the KDF parameters). */
+/**
+ * WAMP-SCRAM stored credentials (spec "WAMP-SCRAM": StoredKey, ServerKey, and the KDF parameters),
+ * for both dialects of src/auth/scram.ts. Stored as JSON, e.g.
+ *
+ *     {"kdf": "argon2id13", "salt": "<b64>", "iterations": 2, "memory": 19456,
+ *      "storedKey": "<b64>", "serverKey": "<b64>",
+ *      "autobahn": {"storedKey": "<b64>", "serverKey": "<b64>"}}
+ */
 export interface ScramCredential {
   readonly kdf: "argon2id13" | "pbkdf2";
   /** Base64 of the salt. */
@@ -27,10 +34,24 @@ export interface ScramCredential {
   readonly iterations: number;
   /** Argon2id memory cost in KiB (argon2id13 only). */
   readonly memory?: number;
-  /** Base64 of StoredKey = H(ClientKey). */
+  /**
+   * Base64 of StoredKey = H(ClientKey), for the SaltedPassword the credential was derived with:
+   * the spec's when the router derived it from a password, autobahn-python's for credentials
+   * imported from Crossbar (derive.ts `convention: "autobahn"`).
+   */
   readonly storedKey: string;
-  /** Base64 of ServerKey. */
+  /** Base64 of ServerKey (same SaltedPassword as `storedKey`). */
   readonly serverKey: string;
+  /**
+   * StoredKey and ServerKey (base64) for autobahn-python's argon2id SaltedPassword (the base64
+   * text of the Argon2id output of the password without SASLprep), same salt and parameters:
+   * what the "scram" dialect (autobahn-python's AuthScram, Crossbar) checks when present, so
+   * its CHALLENGE is the same as the spec dialect's. The router derives it with the spec keys
+   * from one password (derive.ts `convention: "both"`); argon2id13 only. Optional: credentials
+   * stored without it (before it existed, or imported) are checked with the keys above in
+   * both dialects.
+   */
+  readonly autobahn?: { readonly storedKey: string; readonly serverKey: string };
 }
 
 export interface UserCredentials {

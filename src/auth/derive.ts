@@ -1,7 +1,7 @@
 /**
  * How secrets are turned into what the credential store keeps (src/auth/credentials.ts): the
  * security model calls `deriveSecret` for ticket and WAMP-CRA secrets and `scramCredential`
- * for WAMP-SCRAM passwords. Nothing here keeps or logs the clear secret.
+ * (`convention: "both"`) for WAMP-SCRAM passwords. Nothing here keeps or logs the clear secret.
  * @module
  */
 import { argon2idAsync } from "@noble/hashes/argon2.js";
@@ -80,19 +80,26 @@ export interface ScramParams {
   /** Argon2id memory in KiB. */
   memory?: number;
   /**
-   * How SaltedPassword is formed. "spec" (default): the raw 32-byte KDF output, as the WAMP
-   * spec and RFC 5802 say. "autobahn": for argon2id, the ASCII of the unpadded base64 of that
-   * output, which is what autobahn-python's client and its `derive_scram_credential` (hence
-   * Crossbar's user database) use; only clients of that family can log in with such a
-   * credential, and they announce the authmethod "scram".
+   * How SaltedPassword is formed. "spec" (default): the raw 32-byte KDF output of the SASLprep'd
+   * password, as the WAMP spec and RFC 5802 say. "autobahn": for argon2id, the ASCII of the
+   * unpadded base64 of the KDF output of the password as given (no SASLprep), which is what
+   * autobahn-python's client and its `derive_scram_credential` (hence Crossbar's user database)
+   * use; only clients of that family can log in with such a credential, and they announce the
+   * authmethod "scram". "both": the spec keys, plus for argon2id13 the autobahn keys of the same
+   * salt and parameters in `autobahn` (ScramCredential), from the same Argon2id run when
+   * SASLprep leaves the password unchanged (else from a second run): what the router stores for
+   * a password, so that either kind of client can log in. For pbkdf2 the conventions agree.
    */
-  convention?: "spec" | "autobahn";
+  convention?: ScramConvention;
 }
+
+/** See ScramParams.convention. */
+export type ScramConvention = "spec" | "autobahn" | "both";
 
 /**
  * SaltedPassword = KDF(SASLprep(password), salt, params) (spec "WAMP-SCRAM", "SCRAM
  * Algorithms"). Argon2id version 1.3, parallelism 1, 32-byte output; PBKDF2-HMAC-SHA256,
- * 32-byte output.
+ * 32-byte output. With the "autobahn" convention and argon2id, see ScramParams.convention.
  */
 export async function scramSaltedPassword(
   password: string,
@@ -102,14 +109,29 @@ export async function scramSaltedPassword(
   memory: number | undefined,
   convention: "spec" | "autobahn" = "spec",
 ): Promise<Uint8Array> {
-  const prepared = saslprep(password);
-  if (prepared === undefined) throw new Error("scram: the password contains characters SASLprep prohibits");
+  const prepared = preparedPassword(password);
   const name = canonicalKdf(kdf);
   if (name === "pbkdf2") return pbkdf2Sha256(utf8(prepared), salt, iterations, 32);
   if (name !== "argon2id13") throw new Error(`scram: unknown kdf ${kdf}`);
+  if (convention === "spec") return argon2id13(prepared, salt, iterations, memory);
+  return autobahnSaltedPassword(await argon2id13(password, salt, iterations, memory));
+}
+
+/** SASLprep(password); throws when SASLprep prohibits a character (every convention refuses those). */
+function preparedPassword(password: string): string {
+  const prepared = saslprep(password);
+  if (prepared === undefined) throw new Error("scram: the password contains characters SASLprep prohibits");
+  return prepared;
+}
+
+/** Argon2id v1.3, p=1, 32 bytes, of the password's UTF-8. */
+function argon2id13(password: string, salt: Uint8Array, iterations: number, memory: number | undefined): Promise<Uint8Array> {
   if (memory === undefined) throw new Error("scram: argon2id13 needs a memory cost");
-  const raw = await argon2idAsync(utf8(prepared), salt, { t: iterations, m: memory, p: 1, dkLen: 32, version: 0x13 });
-  if (convention === "spec") return raw;
+  return argon2idAsync(utf8(password), salt, { t: iterations, m: memory, p: 1, dkLen: 32, version: 0x13 });
+}
+
+/** autobahn-python's SaltedPassword for argon2id: the ASCII of the unpadded base64 of the raw output. */
+function autobahnSaltedPassword(raw: Uint8Array): Uint8Array {
   return utf8(encodeBase64(raw).replace(/=+$/, ""));
 }
 
@@ -125,12 +147,17 @@ export async function scramKeys(saltedPassword: Uint8Array): Promise<{ clientKey
 
 /**
  * Derives the WAMP-SCRAM credential the router stores for a password (spec "WAMP-SCRAM",
- * "Data Stored on the Server"): salt, KDF and its parameters, StoredKey and ServerKey. The
+ * "Data Stored on the Server"): salt, KDF and its parameters, StoredKey and ServerKey, and with
+ * `convention: "both"` and argon2id13 the keys autobahn-python's clients need (`autobahn`). The
  * password itself is not kept.
  */
 export async function scramCredential(password: string, kdf: ScramKdfName, params: ScramParams = {}): Promise<ScramCredential> {
   const name = canonicalKdf(kdf);
   if (!name) throw new Error(`scramCredential: unknown kdf "${kdf}" (expected argon2id13 or pbkdf2)`);
+  const convention = params.convention ?? "spec";
+  if (convention !== "spec" && convention !== "autobahn" && convention !== "both") {
+    throw new Error(`scramCredential: unknown convention "${convention}" (expected spec, autobahn or both)`);
+  }
   const iterations = params.iterations ?? SCRAM_DEFAULTS[name].iterations;
   if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`scramCredential: iterations must be a positive integer, got ${iterations}`);
   const memory = name === "argon2id13" ? params.memory ?? SCRAM_DEFAULTS.argon2id13.memory : undefined;
@@ -138,14 +165,25 @@ export async function scramCredential(password: string, kdf: ScramKdfName, param
   const salt = params.salt ?? encodeBase64((params.random ?? webRandom).bytes(SCRAM_DEFAULTS.saltBytes));
   const saltBytes = tryDecodeBase64(salt);
   if (!saltBytes) throw new Error("scramCredential: salt must be base64");
-  const salted = await scramSaltedPassword(password, name, saltBytes, iterations, memory, params.convention);
-  const { storedKey, serverKey } = await scramKeys(salted);
-  return {
-    kdf: name,
-    salt,
-    iterations,
-    ...(memory !== undefined ? { memory } : {}),
-    storedKey: encodeBase64(storedKey),
-    serverKey: encodeBase64(serverKey),
-  };
+  const head = { kdf: name, salt, iterations, ...(memory !== undefined ? { memory } : {}) };
+  if (convention !== "both" || name !== "argon2id13") {
+    const salted = await scramSaltedPassword(password, name, saltBytes, iterations, memory, convention === "autobahn" ? "autobahn" : "spec");
+    return { ...head, ...await keyPair(salted) };
+  }
+  // Both conventions from one Argon2id run when SASLprep changes nothing (the usual case);
+  // otherwise the two runs go concurrently.
+  const prepared = preparedPassword(password);
+  const specRaw = argon2id13(prepared, saltBytes, iterations, memory);
+  const autobahnRaw = prepared === password ? specRaw : argon2id13(password, saltBytes, iterations, memory);
+  const [spec, autobahn] = await Promise.all([
+    specRaw.then(keyPair),
+    autobahnRaw.then((raw) => keyPair(autobahnSaltedPassword(raw))),
+  ]);
+  return { ...head, ...spec, autobahn };
+}
+
+/** Base64 StoredKey and ServerKey of a SaltedPassword. */
+async function keyPair(saltedPassword: Uint8Array): Promise<{ storedKey: string; serverKey: string }> {
+  const { storedKey, serverKey } = await scramKeys(saltedPassword);
+  return { storedKey: encodeBase64(storedKey), serverKey: encodeBase64(serverKey) };
 }

@@ -14,8 +14,11 @@
  *   name (empty), kdf spelled `argon2id-13`, no `memory` key for pbkdf2 and no
  *   `channel_binding` key (AuthScram rejects unknown CHALLENGE keys and would read a null
  *   binding as "None"), WELCOME authextra `scram_server_signature` only. Such clients form
- *   SaltedPassword differently for argon2id (see derive.ts `convention: "autobahn"`), so
- *   their users need credentials derived that way (e.g. imported from Crossbar).
+ *   SaltedPassword differently for argon2id (see derive.ts `convention: "autobahn"`), so this
+ *   dialect checks the credential's `autobahn` keys, which the router derives alongside the
+ *   spec keys from a password (same salt and parameters, hence the same CHALLENGE); a
+ *   credential without them (imported from Crossbar, or stored before they existed) is checked
+ *   with its only keys, as in the spec dialect.
  *
  * An unknown authid gets a mock CHALLENGE: a salt stable per authid and the default KDF
  * parameters (spec: the server "MAY proceed with a mock CHALLENGE ... [whose] salt ... is
@@ -74,6 +77,8 @@ export const scramMethod: AuthMethod = {
       storedKey: encodeBase64(await mockBytes(ctx, "scram-stored-key", authid, 32)),
       serverKey: encodeBase64(await mockBytes(ctx, "scram-server-key", authid, 32)),
     };
+    // The keys this dialect checks; the CHALLENGE's parameters are the same either way.
+    const keys = crossbar ? cred.autobahn ?? cred : cred;
     const nonce = clientNonce + encodeBase64(ctx.random.bytes(16));
     const extra: Dict = crossbar
       ? {
@@ -114,10 +119,10 @@ export const scramMethod: AuthMethod = {
         }
         const proof = tryDecodeBase64(signature);
         if (!proof) return AUTH_FAILED;
-        const ok = await verifyClientProof(decodeBase64(cred.storedKey), authMessage, proof);
+        const ok = await verifyClientProof(decodeBase64(keys.storedKey), authMessage, proof);
         const user = activeUser(ctx.store, authid);
         if (!ok || !stored || !user) return AUTH_FAILED;
-        const sig = encodeBase64(await serverSignature(decodeBase64(cred.serverKey), authMessage));
+        const sig = encodeBase64(await serverSignature(decodeBase64(keys.serverKey), authMessage));
         return welcome(user, authmethod, "static", crossbar ? { scram_server_signature: sig } : { verifier: `v=${sig}`, scram_server_signature: sig });
       },
     };

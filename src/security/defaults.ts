@@ -1,8 +1,9 @@
 /**
  * The production choices for a realm's security: secrets derived by src/auth/derive.ts with its
  * defaults (PBKDF2 as autobahn's WAMP-CRA expects; Argon2id for WAMP-SCRAM, the parameters the
- * authenticator's mock challenges imitate), and src/auth/policy.ts as the authentication
- * policy, with a failure throttle per realm (authids are per realm).
+ * authenticator's mock challenges imitate, with keys for both SCRAM dialects), and
+ * src/auth/policy.ts as the authentication policy, with a failure throttle per realm (authids
+ * are per realm).
  * @module
  */
 import { deriveSecret, scramCredential } from "../auth/derive.ts";
@@ -19,7 +20,8 @@ export function defaultDeriver(random?: RandomSource): SecretDeriver {
   const opts = random ? { random } : {};
   return {
     derive: (secret) => deriveSecret(secret, opts),
-    scram: (password) => scramCredential(password, "argon2id13", opts),
+    // Keys for both SCRAM dialects (spec clients and autobahn-python's AuthScram), one salt.
+    scram: (password) => scramCredential(password, "argon2id13", { ...opts, convention: "both" }),
   };
 }
 

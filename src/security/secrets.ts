@@ -10,6 +10,10 @@ import type { DerivedSecret, ScramCredential } from "../auth/credentials.ts";
 export interface SecretDeriver {
   /** A salted PBKDF2 key for ticket or WAMP-CRA (a fresh salt each call). */
   derive(secret: string): Promise<DerivedSecret>;
-  /** WAMP-SCRAM credentials (a fresh salt each call). */
+  /**
+   * WAMP-SCRAM credentials (a fresh salt each call). The default derives Argon2id credentials
+   * with `autobahn` keys too (derive.ts `convention: "both"`), so autobahn-python's AuthScram
+   * can log in as well as spec clients.
+   */
   scram(password: string): Promise<ScramCredential>;
 }

@@ -8,7 +8,8 @@
  *     ["security", realm, "source", cidr]                       a source
  *
  * Values are JSON text (the project's JSON convention, so binary metadata survives) with a
- * format version. A whole model is written settings-last: a crash half-way leaves no settings
+ * format version. Fields added since (credentials.scram.autobahn) are optional, so records
+ * written without them still load as format 1. A whole model is written settings-last: a crash half-way leaves no settings
  * entry, the realm counts as unseeded, and the next start seeds it again from scratch.
  * @module
  */

@@ -645,7 +645,7 @@ test("scram: an unsupported channel binding is refused at HELLO; a HELLO without
   const { client } = setup(store);
   const a = client();
   a.hello({ authmethods: ["wamp-scram"], authid: "user", authextra: { nonce: "abc=", channel_binding: "tls-unique" } });
-  assert.deepEqual(await a.next(), [3, { message: 'channel binding "tls-unique" is not available' }, "wamp.error.authentication_failed"]);
+  assert.deepEqual(await a.next(), [3, { message: 'channel binding string "tls-unique" is not available' }, "wamp.error.authentication_failed"]);
   const b = client();
   b.hello({ authmethods: ["wamp-scram"], authid: "user", authextra: {} });
   assert.equal((await b.next())[2], "wamp.error.no_auth_method");
@@ -673,6 +673,99 @@ test("scram: Crossbar/autobahn-python dialect (authmethod scram, kdf argon2id-13
   assert.deepEqual([d.authid, d.authrole, d.authmethod], ["carol", "authenticated", "scram"]);
   const { serverKey } = await scramKeys(salted);
   assert.deepEqual(d.authextra, { scram_server_signature: encodeBase64(await serverSignature(serverKey, am)) });
+});
+
+/** autobahn-python's AuthScram.on_challenge: kdf argon2id-13, SaltedPassword = base64 text, `c=` AuthMessage. */
+async function autobahnScramClient(password: string, authid: string, clientNonce: string, e: Record<string, unknown>) {
+  const salted = await scramSaltedPassword(password, String(e.kdf) as "argon2id-13", decodeBase64(String(e.salt)), Number(e.iterations), Number(e.memory), "autobahn");
+  const keys = await scramKeys(salted);
+  const am = crossbarAuthMessage({ authid, clientNonce, combinedNonce: String(e.nonce), salt: String(e.salt), iterations: Number(e.iterations), cbindName: null, cbindData: null });
+  return { signature: encodeBase64(await clientProof(keys.clientKey, keys.storedKey, am)), serverKey: keys.serverKey, am };
+}
+
+test("scram: convention \"both\" matches autobahn-python (vectors from its AuthScram), without SASLprep for its keys", async () => {
+  // Computed with autobahn-python 22.7.1 (_hash_argon2id13_secret, then HMAC/SHA-256 as its
+  // AuthScram does) for salt 000102..0f, t=2, m=64 KiB.
+  const salt = "AAECAwQFBgcICQoLDA0ODw==";
+  const vectors = [
+    { password: "p4ssw0rd", storedKey: "2+I0OKjXpz/07Jwbh2py6u0zahvkF9GePvHw9k4pwTc=", serverKey: "PA9GpCqbIjZCfIzK5OVpz5tqYnE8W4ad9Hj/sd2mAr0=" },
+    // A no-break space: SASLprep maps it to U+0020 for the spec keys, autobahn-python hashes it as is.
+    { password: "pass\u00A0w\u00F6rd", storedKey: "kQmsivGxKwI4ZqLLFZ+QAu/KnIVmQlphwSgYlNgy3iM=", serverKey: "HOI7HzCN5mzP3wh5DA7YMyB/uvBEJTLT0KdpfPE2m9A=" },
+  ];
+  for (const v of vectors) {
+    const params = { salt, iterations: 2, memory: 64 };
+    const both = await scramCredential(v.password, "argon2id13", { ...params, convention: "both" });
+    assert.deepEqual(both.autobahn, { storedKey: v.storedKey, serverKey: v.serverKey }, v.password);
+    const autobahn = await scramCredential(v.password, "argon2id-13", { ...params, convention: "autobahn" });
+    assert.deepEqual([autobahn.storedKey, autobahn.serverKey], [v.storedKey, v.serverKey], "the same keys as convention autobahn");
+    const spec = await scramCredential(v.password, "argon2id13", params);
+    assert.deepEqual({ ...both, autobahn: undefined }, { ...spec, autobahn: undefined }, "the spec part is the spec credential");
+    assert.equal(spec.autobahn, undefined, "the default (spec) derives no autobahn keys");
+    assert.notEqual(both.storedKey, both.autobahn!.storedKey);
+  }
+  // pbkdf2: the conventions agree, so there is nothing more to store.
+  const pb = await scramCredential("pencil", "pbkdf2", { salt, iterations: 10, convention: "both" });
+  assert.deepEqual(pb, await scramCredential("pencil", "pbkdf2", { salt, iterations: 10 }));
+  await assert.rejects(scramCredential("a\u0007", "argon2id13", { salt, iterations: 2, memory: 64, convention: "both" }), /SASLprep/);
+});
+
+test("scram: one password, both dialects: spec clients with wamp-scram, autobahn-python with scram; same CHALLENGE", async () => {
+  const store = new FakeStore();
+  const password = "d\u00F6ra-pw";
+  store.add("dora", { scram: await scramCredential(password, "argon2id13", { iterations: 2, memory: 64, convention: "both", random: new SeededRandom(15) }) }, "frontend");
+  // Stored before the autobahn keys existed: the scram dialect checks the only keys there are.
+  store.add("olga", { scram: await scramCredential(password, "argon2id13", { iterations: 2, memory: 64, random: new SeededRandom(16) }) }, "frontend");
+  const cred = store.user("dora")!.credentials.scram!;
+  assert.ok(cred.autobahn);
+  const { client } = setup(store);
+  const nonce = encodeBase64(new Uint8Array(16).fill(5));
+
+  // The spec dialect: the spec keys.
+  let specAm = "";
+  const spec = await handshake(client(), { authmethods: ["wamp-scram"], authid: "dora", authextra: { nonce, channel_binding: null } }, (e) => {
+    specAm = specAuthMessage({ authid: "dora", clientNonce: nonce, combinedNonce: String(e.nonce), salt: String(e.salt), iterations: Number(e.iterations), cbindName: null, cbindData: null });
+    return scramClient(password, "dora", nonce, e);
+  });
+  assert.equal(spec.final[0], 2, spec.frame);
+  const specSig = encodeBase64(await serverSignature(decodeBase64(cred.serverKey), specAm));
+  assert.deepEqual(details(spec.final).authextra, { verifier: `v=${specSig}`, scram_server_signature: specSig });
+
+  // The autobahn-python dialect: the autobahn keys; autobahn checks the signature with its own ServerKey.
+  let ab!: Awaited<ReturnType<typeof autobahnScramClient>>;
+  const crossbar = await handshake(client(), { authmethods: ["scram"], authid: "dora", authextra: { nonce } }, async (e) => {
+    ab = await autobahnScramClient(password, "dora", nonce, e);
+    return ab.signature;
+  });
+  assert.equal(crossbar.final[0], 2, crossbar.frame);
+  assert.deepEqual([details(crossbar.final).authid, details(crossbar.final).authmethod], ["dora", "scram"]);
+  assert.deepEqual(details(crossbar.final).authextra, { scram_server_signature: encodeBase64(await serverSignature(ab.serverKey, ab.am)) });
+
+  // Both CHALLENGEs carry the one salt and the same parameters.
+  assert.deepEqual([crossbar.extra.salt, crossbar.extra.iterations, crossbar.extra.memory, crossbar.extra.kdf], [spec.extra.salt, spec.extra.iterations, spec.extra.memory, "argon2id-13"]);
+  assert.deepEqual([spec.extra.salt, spec.extra.kdf], [cred.salt, "argon2id13"]);
+
+  // Each dialect checks its own keys: the other convention's SaltedPassword is refused.
+  const specInScram = await handshake(client(), { authmethods: ["scram"], authid: "dora", authextra: { nonce } }, async (e) => {
+    const keys = await scramKeys(await scramSaltedPassword(password, "argon2id13", decodeBase64(String(e.salt)), Number(e.iterations), Number(e.memory)));
+    const am = crossbarAuthMessage({ authid: "dora", clientNonce: nonce, combinedNonce: String(e.nonce), salt: String(e.salt), iterations: Number(e.iterations), cbindName: null, cbindData: null });
+    return encodeBase64(await clientProof(keys.clientKey, keys.storedKey, am));
+  });
+  assert.deepEqual(specInScram.final, FAILED);
+
+  // Refusals in the scram dialect look alike: wrong password, unknown authid.
+  const wrong = await handshake(client(), { authmethods: ["scram"], authid: "dora", authextra: { nonce } }, async (e) => (await autobahnScramClient("wrong", "dora", nonce, e)).signature);
+  const ghost = await handshake(client(), { authmethods: ["scram"], authid: "ghost", authextra: { nonce } }, async (e) => (await autobahnScramClient(password, "ghost", nonce, e)).signature);
+  assert.deepEqual(wrong.final, FAILED);
+  assert.equal(ghost.frame, wrong.frame);
+  assert.deepEqual(Object.keys(ghost.extra).sort(), Object.keys(crossbar.extra).sort());
+  assert.equal(ghost.extra.kdf, "argon2id-13");
+
+  // Without autobahn keys (olga): the spec dialect works as before; the scram dialect checks
+  // the spec keys, so autobahn-python's SaltedPassword is refused there.
+  const olgaSpec = await handshake(client(), { authmethods: ["wamp-scram"], authid: "olga", authextra: { nonce, channel_binding: null } }, (e) => scramClient(password, "olga", nonce, e));
+  assert.equal(olgaSpec.final[0], 2, olgaSpec.frame);
+  const olgaAb = await handshake(client(), { authmethods: ["scram"], authid: "olga", authextra: { nonce } }, async (e) => (await autobahnScramClient(password, "olga", nonce, e)).signature);
+  assert.deepEqual(olgaAb.final, FAILED);
 });
 
 // ================================================================ policy

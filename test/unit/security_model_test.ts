@@ -11,14 +11,19 @@ import { test } from "../_support/harness.ts";
 import { ALL_ROLES, MemoryClient } from "../_support/memory_client.ts";
 import { FakeClock } from "../_support/fake_clock.ts";
 import type { Identity } from "../../src/auth/types.ts";
-import { deriveSecret, scramCredential } from "../../src/auth/derive.ts";
-import { encodeBase64, hmacSha256, utf8 } from "../../src/auth/crypto.ts";
+import { deriveSecret, scramCredential, scramKeys, scramSaltedPassword } from "../../src/auth/derive.ts";
+import { decodeBase64, encodeBase64, hmacSha256, utf8 } from "../../src/auth/crypto.ts";
+import { realmAuthenticator } from "../../src/auth/policy.ts";
+import { clientProof, crossbarAuthMessage, serverSignature, specAuthMessage } from "../../src/auth/scram_math.ts";
+import { FailureThrottle } from "../../src/auth/throttle.ts";
 import { parseConfig, toRouterOptions } from "../../src/config/load.ts";
 import type { LogFields, Logger, LogLevel } from "../../src/platform/logger.ts";
 import { MemoryStorage, type Storage, type StorageKey } from "../../src/platform/storage.ts";
+import { SeededRandom } from "../_support/seeded_random.ts";
 import { Router } from "../../src/router/router.ts";
 import { cidrContains, parseCidr } from "../../src/security/cidr.ts";
 import { buildSecurity } from "../../src/security/build.ts";
+import { defaultDeriver } from "../../src/security/defaults.ts";
 import { ACTIONS, parseGrantSpec } from "../../src/security/grant.ts";
 import { parseGroupInput } from "../../src/security/group.ts";
 import { emptySnapshot, type ModelSnapshot } from "../../src/security/model.ts";
@@ -196,6 +201,111 @@ test("security: users keep derived keys and public keys only; views show no secr
   assert.deepEqual(rs.getUser("eli").authmethods, ["wampcra"], "the same methods as before");
   await rs.updateUser("dan", { cryptosignKeys: [] });
   assert.deepEqual(rs.getUser("dan").authmethods, ["ticket", "wampcra", "wamp-scram"]);
+});
+
+// --- WAMP-SCRAM: keys for both dialects ---
+
+/** As the default deriver (convention "both", Argon2id), with cheap parameters. */
+const ARGON = { iterations: 2, memory: 64 };
+const bothDialects: SecretDeriver = { ...cheap, scram: (p) => scramCredential(p, "argon2id13", { ...ARGON, convention: "both" }) };
+
+/** The credential `password` gives under `convention` with the stored credential's salt. */
+const rederive = (password: string, salt: string, convention: "spec" | "autobahn") =>
+  scramCredential(password, "argon2id13", { ...ARGON, salt, convention });
+
+test("security: a password gives WAMP-SCRAM keys for both dialects, one salt; stored, loaded, kept and re-derived", async () => {
+  const storage = new MemoryStorage();
+  const a = new RealmSecurity(storage, "r1", bothDialects);
+  await a.seed(emptySnapshot({ name: "r1", origin: "admin" }));
+  await a.addUser(parseUserInput({ authid: "sam", password: "sam-pw", authmethods: ["wamp-scram"] }));
+  const c = a.user("sam")!.credentials.scram!;
+  const spec = await rederive("sam-pw", c.salt, "spec");
+  const autobahn = await rederive("sam-pw", c.salt, "autobahn");
+  assert.deepEqual(c, { ...spec, autobahn: { storedKey: autobahn.storedKey, serverKey: autobahn.serverKey } });
+  assert.deepEqual(a.getUser("sam").authmethods, ["wamp-scram"], "still one method to the admin API");
+  assert.ok(!JSON.stringify(a.getUser("sam")).includes(c.autobahn!.storedKey), "no key in views");
+
+  // Stored as part of the user record, and read back.
+  const raw = new TextDecoder().decode((await storage.get(["security", "r1", "user", "sam"]))!);
+  assert.ok(raw.includes(`"autobahn":{"storedKey":"${c.autobahn!.storedKey}","serverKey":"${c.autobahn!.serverKey}"}`), raw);
+  const b = new RealmSecurity(storage, "r1", bothDialects);
+  assert.equal(await b.load(), true);
+  assert.deepEqual(b.user("sam")!.credentials, a.user("sam")!.credentials);
+
+  // Changes without a password keep them; a new password re-derives both, with a new salt.
+  await b.updateUser("sam", { enabled: false, metadata: { note: "x" } });
+  await b.updateUser("sam", { authmethods: ["wamp-scram"], enabled: true });
+  assert.deepEqual(b.user("sam")!.credentials.scram, c);
+  await b.updateUser("sam", { password: "new-pw" });
+  const n = b.user("sam")!.credentials.scram!;
+  assert.notEqual(n.salt, c.salt);
+  assert.equal(n.autobahn!.storedKey, (await rederive("new-pw", n.salt, "autobahn")).storedKey);
+  assert.equal(n.storedKey, (await rederive("new-pw", n.salt, "spec")).storedKey);
+
+  // The production deriver does the same with its defaults (one Argon2id run at 19 MiB).
+  const d = await defaultDeriver().scram("correct horse");
+  assert.deepEqual([d.kdf, d.iterations, d.memory], ["argon2id13", 2, 19_456]);
+  assert.ok(d.autobahn && d.autobahn.storedKey !== d.storedKey && d.autobahn.serverKey !== d.serverKey);
+});
+
+/** HELLO with a SCRAM dialect, the client's proof, and the final message (WELCOME or ABORT). */
+async function scramJoin(router: Router, realm: string, authid: string, password: string, dialect: "wamp-scram" | "scram") {
+  const c = new MemoryClient(router);
+  const nonce = encodeBase64(new Uint8Array(16).fill(9));
+  c.send([1, realm, { roles: ALL_ROLES, authmethods: [dialect], authid, authextra: dialect === "scram" ? { nonce } : { nonce, channel_binding: null } }]);
+  await settle(c);
+  const ch = c.take();
+  if (ch[0] !== 4) return ch;
+  const e = ch[2] as Record<string, string | number>;
+  const parts = { authid, clientNonce: nonce, combinedNonce: String(e.nonce), salt: String(e.salt), iterations: Number(e.iterations), cbindName: null, cbindData: null };
+  // autobahn-python forms SaltedPassword its own way; a spec client follows the spec.
+  const salted = await scramSaltedPassword(password, "argon2id13", decodeBase64(String(e.salt)), Number(e.iterations), Number(e.memory), dialect === "scram" ? "autobahn" : "spec");
+  const keys = await scramKeys(salted);
+  const am = dialect === "scram" ? crossbarAuthMessage(parts) : specAuthMessage(parts);
+  const proof = encodeBase64(await clientProof(keys.clientKey, keys.storedKey, am));
+  c.send([5, proof, dialect === "scram" ? {} : { nonce: e.nonce, channel_binding: null, cbind_data: null }]);
+  await settle(c);
+  const final = c.take();
+  if (final[0] === 2) {
+    const sig = encodeBase64(await serverSignature(keys.serverKey, am));
+    assert.equal((final[2] as { authextra: Record<string, unknown> }).authextra["scram_server_signature"], sig, "the client can check the server");
+  }
+  return final;
+}
+
+test("security: a user stored without the autobahn keys (before they existed) loads and logs in with wamp-scram", async () => {
+  const storage = new MemoryStorage();
+  const old = await scramCredential("old-pw", "argon2id13", { ...ARGON, random: new SeededRandom(3) });
+  assert.equal(old.autobahn, undefined);
+  // Records as an earlier version wrote them (format 1, the credential without `autobahn`).
+  const put = (key: string[], record: object) => storage.set(["security", "r1", ...key], utf8(JSON.stringify([{ v: 1, ...record }])));
+  await put(["user", "olga"], { authid: "olga", enabled: true, groups: [], credentials: { scram: old } });
+  await put(["realm"], { name: "r1", origin: "admin" });
+  const rs = new RealmSecurity(storage, "r1", bothDialects);
+  assert.equal(await rs.load(), true);
+  assert.deepEqual(rs.user("olga")!.credentials, { scram: old });
+  assert.deepEqual(rs.getUser("olga").authmethods, ["wamp-scram"]);
+
+  const clock = new FakeClock();
+  const random = new SeededRandom(4);
+  const router = new Router({
+    realms: [{ name: "r1", authenticator: realmAuthenticator(rs, { random, clock, throttle: new FailureThrottle(clock) }), authorizer: rs }],
+    clock,
+    random,
+  });
+  await router.ready();
+  const spec = await scramJoin(router, "r1", "olga", "old-pw", "wamp-scram");
+  assert.equal(spec[0], 2, JSON.stringify(spec));
+  assert.deepEqual([(spec[2] as Identity).authid, (spec[2] as Identity).authmethod], ["olga", "wamp-scram"]);
+  // autobahn-python's AuthScram needs the keys such a record lacks, as before.
+  assert.equal((await scramJoin(router, "r1", "olga", "old-pw", "scram"))[2], "wamp.error.authentication_failed");
+  // Once the password is set again, both dialects work.
+  await rs.updateUser("olga", { password: "new-pw" });
+  assert.ok(rs.user("olga")!.credentials.scram!.autobahn);
+  assert.equal((await scramJoin(router, "r1", "olga", "new-pw", "scram"))[0], 2);
+  assert.equal((await scramJoin(router, "r1", "olga", "new-pw", "wamp-scram"))[0], 2);
+  assert.equal((await scramJoin(router, "r1", "olga", "old-pw", "scram"))[2], "wamp.error.authentication_failed");
+  assert.equal((await scramJoin(router, "r1", "ghost", "old-pw", "scram"))[2], "wamp.error.authentication_failed");
 });
 
 // --- sources ---
