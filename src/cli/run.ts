@@ -81,8 +81,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 
 /**
  * Opens the durable store and builds the realms' security. The store's file is `--data`, else
- * `storage.path`, else `junction.db` in the working directory when a realm is secured or the
- * admin realm is configured (their changes must survive a restart, so memory will not do).
+ * `storage.path`, else `junction.db` in the working directory when a realm is secured, the
+ * admin realm is configured, or a realm keeps event history (all of which must survive a
+ * restart, so memory will not do).
  * Without any of these, nothing is opened and the router keeps its state in memory.
  * @returns undefined after logging why start-up cannot go on
  */
@@ -93,7 +94,8 @@ async function openDurableState(
   logger: Logger,
 ): Promise<{ storage: Storage | undefined; security: SecuritySetup | undefined } | undefined> {
   const secured = needsSecurity(cfg);
-  const path = dataPath ?? cfg.storage?.path ?? (secured ? DEFAULT_STORAGE_PATH : undefined);
+  const durable = secured || cfg.realms.some((r) => (r.history?.length ?? 0) > 0);
+  const path = dataPath ?? cfg.storage?.path ?? (durable ? DEFAULT_STORAGE_PATH : undefined);
   if (path === undefined) return { storage: undefined, security: undefined };
   if (!io.openStorage) {
     logger.log("error", "this runtime's CLI cannot open durable storage", { path });

@@ -15,7 +15,8 @@ Options:
   --port N               WebSocket port, 0 picks a free one (default 8080)
   --rawsocket-port N     RawSocket port, 0 picks a free one (default 8081)
   --no-rawsocket         do not listen for RawSocket
-  --data FILE            SQLite data file (default junction.db when a realm is secured)
+  --data FILE            SQLite data file (default junction.db when a realm is secured
+                         or keeps event history)
   --log-format FORMAT    text or json (default text)
   --log-level LEVEL      debug, info, warn or error (default info)
   -h, --help             show this help and exit

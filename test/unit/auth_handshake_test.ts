@@ -138,3 +138,18 @@ test("authorization: denied requests get not_authorized and change nothing", asy
   b.request(48, {}, "public.p");
   assert.equal(a.take()[0], 68);
 });
+
+test("auth: malformed AUTHENTICATE messages are protocol violations", async () => {
+  for (const bad of [[5, 123, {}], [5, "sig"], [5, "sig", []], [5, "sig", {}, "extra"], [5, null, {}]]) {
+    const { client } = setup(ticketAuth);
+    const c = client();
+    c.send([1, "realm1", { ...ROLES, authmethods: ["ticket"] }]);
+    await settle();
+    assert.equal(c.take()[0], 4);
+    c.send(bad);
+    const m = c.take();
+    assert.deepEqual([m[0], m[2]], [3, "wamp.error.protocol_violation"], JSON.stringify(bad));
+    assert.match(String((m[1] as { message: string }).message), /AUTHENTICATE/);
+    assert.equal(c.closed, true);
+  }
+});
