@@ -3,7 +3,7 @@
  * frame.
  * @module
  */
-import type { ConnectionSink, MessageConnection, SendResult } from "../platform/transport.ts";
+import type { ConnectionSink, MessageConnection } from "../platform/transport.ts";
 import { splitBatch, wrapBatch } from "../serializer/batched.ts";
 import type { Framing } from "../serializer/registry.ts";
 import type { Serializer } from "../serializer/types.ts";

@@ -5,7 +5,7 @@
  */
 import { RawSocketServerProtocol } from "../framing/rawsocket.ts";
 import type { Logger } from "../platform/logger.ts";
-import type { ByteConnection, ConnectionSink, SendResult } from "../platform/transport.ts";
+import type { ByteConnection, ConnectionSink } from "../platform/transport.ts";
 import { rawSocketSerializerSupported, serializerForRawSocketId } from "../serializer/registry.ts";
 import type { Serializer } from "../serializer/types.ts";
 import type { MessageHandler } from "./message_peer.ts";

@@ -33,7 +33,6 @@ import {
   PUBLISHED,
   show,
   SUBSCRIBE,
-  SUBSCRIBED,
   T,
   TRANSPORTS,
   type Transport,

@@ -51,7 +51,6 @@ class Monitor {
   readonly peer: Peer;
   readonly #topics = new Map<number, string>();
   readonly #queues = new Map<string, AsyncQueue<unknown[]>>();
-  #pump: Promise<void> | undefined;
 
   constructor(peer: Peer) {
     this.peer = peer;
@@ -63,7 +62,7 @@ class Monitor {
       m.#topics.set(await peer.subscribe(t), t);
       m.#queues.set(t, new AsyncQueue());
     }
-    m.#pump = m.#run();
+    void m.#run();
     return m;
   }
 

@@ -134,12 +134,10 @@ class WsLiveConn extends LiveConn {
 
 class RawLiveConn extends LiveConn {
   readonly #socket: Socket;
-  readonly #proto: RawSocketClientProtocol;
   handshakeDone = false;
   constructor(socket: Socket, proto: RawSocketClientProtocol, ser: Serializer, events: ConnEvents, onHandshake: (ok: boolean) => void) {
     super(ser, events);
     this.#socket = socket;
-    this.#proto = proto;
     socket.on("data", (chunk: Uint8Array) => {
       for (const ev of proto.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
         switch (ev.type) {

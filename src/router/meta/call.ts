@@ -5,7 +5,8 @@
  */
 import type { Action } from "../../auth/authorizer.ts";
 import type { Session } from "../../session/session.ts";
-import { isReservedUri, isValidUri } from "../../wamp/uri_check.ts";
+import { isReservedUri, isValidUri, type MatchPolicy } from "../../wamp/uri_check.ts";
+import { matchPolicyOf } from "../pattern_index.ts";
 import * as U from "../../wamp/uris.ts";
 import { type Dict, isDict, isId } from "../../wamp/validate.ts";
 
@@ -157,4 +158,23 @@ function describe(v: unknown): string {
  */
 export function isShown(uri: string): boolean {
   return !isReservedUri(uri);
+}
+
+/** `wamp.registration.list` / `wamp.subscription.list`: the shown ids, grouped by match policy. */
+export function idsByMatch(items: Iterable<{ id: number; uri: string; match: MatchPolicy }>): Record<MatchPolicy, number[]> {
+  const lists: Record<MatchPolicy, number[]> = { exact: [], prefix: [], wildcard: [] };
+  for (const it of items) if (isShown(it.uri)) lists[it.match].push(it.id);
+  return lists;
+}
+
+/**
+ * The arguments of `wamp.registration.lookup` / `wamp.subscription.lookup`: the URI and the
+ * match policy from the options (as in REGISTER/SUBSCRIBE).
+ */
+export function lookupParams(call: MetaCall, uriParam: string): { uri: string; match: MatchPolicy } {
+  const p = bind(call, [uriParam, "options"], 1);
+  const uri = stringParam(p, uriParam);
+  const match = matchPolicyOf(optionalDictParam(p, "options") ?? {});
+  if (!match) throw invalidArgument(`"options.match" must be "exact", "prefix" or "wildcard"`);
+  return { uri, match };
 }

@@ -8,17 +8,16 @@ import type { Session } from "../../session/session.ts";
 import type { MatchPolicy } from "../../wamp/uri_check.ts";
 import * as U from "../../wamp/uris.ts";
 import type { Dict } from "../../wamp/validate.ts";
-import { matchPolicyOf } from "../pattern_index.ts";
 import type { RegistrationInfo } from "../realm_events.ts";
 import {
   bind,
   E_NO_SUCH_SESSION,
   idParam,
-  invalidArgument,
   isoTime,
+  idsByMatch,
   isShown,
+  lookupParams,
   MetaError,
-  optionalDictParam,
   optionalReasonParam,
   stringParam,
 } from "./call.ts";
@@ -55,15 +54,10 @@ export class RegistrationMeta {
     };
     client.register("wamp.registration.list", (c) => {
       bind(c, []);
-      const lists: Record<MatchPolicy, number[]> = { exact: [], prefix: [], wildcard: [] };
-      for (const r of dealer.registrations()) if (isShown(r.uri)) lists[r.match].push(r.id);
-      return { args: [lists] };
+      return { args: [idsByMatch(dealer.registrations())] };
     });
     client.register("wamp.registration.lookup", (c) => {
-      const p = bind(c, ["procedure", "options"], 1);
-      const uri = stringParam(p, "procedure");
-      const match = matchPolicyOf(optionalDictParam(p, "options") ?? {});
-      if (!match) throw invalidArgument(`"options.match" must be "exact", "prefix" or "wildcard"`);
+      const { uri, match } = lookupParams(c, "procedure");
       return { args: [shown(dealer.lookupRegistration(uri, match))?.id ?? null] };
     });
     client.register("wamp.registration.match", (c) => {

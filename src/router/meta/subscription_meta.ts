@@ -9,7 +9,6 @@ import type { Session } from "../../session/session.ts";
 import type { MatchPolicy } from "../../wamp/uri_check.ts";
 import * as U from "../../wamp/uris.ts";
 import type { Dict } from "../../wamp/validate.ts";
-import { matchPolicyOf } from "../pattern_index.ts";
 import type { HistoryEvent } from "../event_history.ts";
 import { type HistoryQuery, parseHistoryQuery } from "../history_query.ts";
 import type { SubscriptionInfo } from "../realm_events.ts";
@@ -21,9 +20,10 @@ import {
   idParam,
   invalidArgument,
   isoTime,
+  idsByMatch,
   isShown,
+  lookupParams,
   MetaError,
-  optionalDictParam,
   optionalReasonParam,
   type Permission,
   stringParam,
@@ -73,15 +73,10 @@ export class SubscriptionMeta {
     };
     client.register("wamp.subscription.list", (c) => {
       bind(c, []);
-      const lists: Record<MatchPolicy, number[]> = { exact: [], prefix: [], wildcard: [] };
-      for (const s of broker.subscriptions()) if (isShown(s.uri)) lists[s.match].push(s.id);
-      return { args: [lists] };
+      return { args: [idsByMatch(broker.subscriptions())] };
     });
     client.register("wamp.subscription.lookup", (c) => {
-      const p = bind(c, ["topic", "options"], 1);
-      const uri = stringParam(p, "topic");
-      const match = matchPolicyOf(optionalDictParam(p, "options") ?? {});
-      if (!match) throw invalidArgument(`"options.match" must be "exact", "prefix" or "wildcard"`);
+      const { uri, match } = lookupParams(c, "topic");
       return { args: [shown(broker.lookupSubscription(uri, match))?.id ?? null] };
     });
     // Spec "wamp.subscription.match": "A list of all matching subscription IDs, or null".
