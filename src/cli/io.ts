@@ -3,13 +3,13 @@
  * itself stays in the runtime-neutral core.
  * @module
  */
-import type { ServeFn } from "../config/listen_options.ts";
+import type { Serve } from "../platform/listener.ts";
 import type { Storage } from "../platform/storage.ts";
 
 export interface CliIO {
   readTextFile(path: string): Promise<string>;
   /** The runtime adapter's `serve`. */
-  serve: ServeFn;
+  serve: Serve;
   /** Calls `handler` on SIGINT and SIGTERM. */
   onShutdownSignal(handler: () => void): void;
   /** Writes one line (the newline is added) to standard output. */

@@ -7,7 +7,7 @@
  * @module
  */
 import { ConfigError } from "../config/config_error.ts";
-import type { RunningListeners } from "../config/listen_options.ts";
+import type { RunningServer } from "../platform/listener.ts";
 import { parseConfig, toRouterOptions, toServeOptions } from "../config/load.ts";
 import { defaultConfig, type JunctionConfig } from "../config/schema.ts";
 import { DEFAULT_STORAGE_PATH } from "../config/security_schema.ts";
@@ -58,7 +58,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   security?.attach(router);
   // Persisted realm state (retained events, history) is loaded before anyone can join.
   await router.ready();
-  let server: RunningListeners;
+  let server: RunningServer;
   try {
     server = await io.serve(router, toServeOptions(cfg));
   } catch (err) {
@@ -120,7 +120,7 @@ async function openDurableState(
 }
 
 /** GOODBYE to every session first, then the listeners: clients learn why they were dropped. */
-async function stop(router: Router, server: RunningListeners, storage: Storage | undefined, logger: Logger): Promise<number> {
+async function stop(router: Router, server: RunningServer, storage: Storage | undefined, logger: Logger): Promise<number> {
   logger.log("info", "stopping", { sessions: router.sessionCount });
   try {
     await router.shutdown();

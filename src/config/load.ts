@@ -7,7 +7,7 @@ import type { RealmOptions, RouterOptions } from "../router/options.ts";
 import { ConfigError } from "./config_error.ts";
 import { type ConfigFile, defaultConfig, defaultRealm, type JunctionConfig, type RealmConfig } from "./schema.ts";
 import { adminWithDefaults } from "./security_schema.ts";
-import type { ListenOptions } from "./listen_options.ts";
+import type { ServeOptions } from "../platform/listener.ts";
 import { validateConfig } from "./validate.ts";
 
 /**
@@ -100,7 +100,7 @@ export function toRouterOptions(cfg: JunctionConfig, security?: SecuredRealms): 
 }
 
 /** The listeners' share of the configuration, in the shape every adapter's `serve` takes. */
-export function toServeOptions(cfg: JunctionConfig): ListenOptions {
+export function toServeOptions(cfg: JunctionConfig): ServeOptions {
   const { websocket, rawsocket } = cfg.transports;
   return {
     host: websocket.host,
