@@ -439,7 +439,8 @@ export class Session implements MessageHandler {
       return;
     }
     realm.join(this);
-    this.#host.logger.log("info", "session joined", {
+    // The router's own sessions (the meta API) are not clients: they are not logged.
+    if (!this.internal) this.#host.logger.log("info", "session joined", {
       session: this.id,
       realm: realm.name,
       authid: this.auth.authid,
@@ -517,7 +518,9 @@ export class Session implements MessageHandler {
       this.#silent = false;
     }
     this.#host.releaseSessionId?.(this.id);
-    this.#host.logger.log("info", "session left", { session: this.id, realm: realm.name, reason: why });
+    if (!this.internal) {
+      this.#host.logger.log("info", "session left", { session: this.id, realm: realm.name, reason: why });
+    }
   }
 
   #closeTransport(): void {
