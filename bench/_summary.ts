@@ -40,6 +40,31 @@ function e2eRow(l: Line): string[] | undefined {
   }
 }
 
+const SESSION_BENCHES = new Set(["idle_memory_relay", "idle_memory", "relay_connect", "joins"]);
+
+/** scenario, figure, p50, p99, server CPU per connection, ratio vs relay; undefined: not shown. */
+function sessionRow(l: Line): string[] | undefined {
+  switch (l.bench) {
+    case "idle_memory_relay":
+      return [`relay: ${num(l.connections)} idle connections`, num(l.bytes_per_idle_session, " B/conn"), "", "", "", ""];
+    case "idle_memory":
+      return [`router: ${num(l.sessions)} idle sessions`, num(l.bytes_per_idle_session, " B/session"), "", "", "", num(l.ratio_vs_relay)];
+    case "relay_connect":
+      return [`relay: connect + 2 echoes + close, ${l.concurrency} at once`, num(l.connects_per_s, "/s"), num(l.p50_ms), num(l.p99_ms), num(l.relay_cpu_us_per_connect, " us"), ""];
+    case "joins":
+      return [
+        `router: connect + HELLO + GOODBYE + close, ${l.concurrency} at once`,
+        num(l.joins_per_s, "/s"),
+        num(l.p50_ms),
+        num(l.p99_ms),
+        num(l.router_cpu_us_per_join, ` us (${num(l.cpu_ratio_vs_relay)})`),
+        num(l.ratio_vs_relay),
+      ];
+    default:
+      return undefined;
+  }
+}
+
 export function summary(lines: readonly Line[]): string {
   const out: string[] = [];
   const micro = lines.filter((l) => l.bench === "micro");
@@ -47,13 +72,24 @@ export function summary(lines: readonly Line[]): string {
     out.push(`Micro (${micro[0]!.runtime}), per operation; x baseline = ns / ns of JSON.parse(JSON.stringify(CALL))`);
     out.push(table([["task", "ns/op", "x baseline"], ...micro.map((l) => [String(l.task), num(l.ns_per_op), num(l.x_baseline)])]));
   }
-  const e2e = lines.filter((l) => l.bench !== "micro");
+  const e2e = lines.filter((l) => l.bench !== "micro" && !SESSION_BENCHES.has(l.bench));
   if (e2e.length > 0) {
     if (out.length > 0) out.push("");
     out.push(`End to end (${e2e[0]!.runtime}, loopback); vs relay = router / bare relay; others % = CPU other processes used (noise)`);
     const rows = [["scenario", "throughput", "p50 ms", "p99 ms", "router CPU", "vs relay", "others %"]];
     for (const l of e2e) {
       const row = e2eRow(l);
+      if (row) rows.push([...row, num(l.others_cpu_pct)]);
+    }
+    out.push(table(rows));
+  }
+  const sessions = lines.filter((l) => SESSION_BENCHES.has(l.bench));
+  if (sessions.length > 0) {
+    if (out.length > 0) out.push("");
+    out.push(`Sessions (${sessions[0]!.runtime}, loopback, JSON); memory is the server's RSS growth after GC; server CPU per connection (x relay)`);
+    const rows = [["scenario", "figure", "p50 ms", "p99 ms", "server CPU", "vs relay", "others %"]];
+    for (const l of sessions) {
+      const row = sessionRow(l);
       if (row) rows.push([...row, num(l.others_cpu_pct)]);
     }
     out.push(table(rows));

@@ -6,11 +6,16 @@
  * a frame, pick a socket, write the frame), so its throughput and CPU per round trip are the
  * ceiling for a router on the same runtime and machine.
  *
+ * A socket on /echo gets each of its frames sent back to it: the baseline of the join benchmark
+ * (bench/_joins.ts), a round trip with one hop like a client's to a router. Plain HTTP
+ * `GET /_bench/memory` forces a GC and returns heap figures (bench/_idle_memory.ts).
+ *
  * Run as a child: `<runtime> bench/relay_server.ts`; prints `relay listening ws://127.0.0.1:PORT/`,
  * stops on SIGTERM, and by itself after an hour at most.
  * @module
  */
 import process from "node:process";
+import { MEMORY_PATH, memoryReport, memoryResponse } from "./_idle_memory.ts";
 
 const HOST = "127.0.0.1";
 const MAX_LIFETIME_MS = 60 * 60 * 1000;
@@ -19,19 +24,23 @@ interface Sock {
   send(data: string | Uint8Array, binary: boolean): void;
 }
 
-/** Frames from callers to the callee and back, answers matched FIFO. */
+type Role = "caller" | "callee" | "echo";
+
+/** Frames from callers to the callee and back, answers matched FIFO; echo sockets get their own back. */
 class Switchboard {
   #callee: Sock | undefined;
   #waiting: Sock[] = [];
 
-  opened(sock: Sock, role: "caller" | "callee"): void {
+  opened(sock: Sock, role: Role): void {
     if (role !== "callee") return;
     this.#callee = sock;
     this.#waiting = [];
   }
 
-  message(sock: Sock, role: "caller" | "callee", data: string | Uint8Array, binary: boolean): void {
-    if (role === "callee") {
+  message(sock: Sock, role: Role, data: string | Uint8Array, binary: boolean): void {
+    if (role === "echo") {
+      sock.send(data, binary);
+    } else if (role === "callee") {
       this.#waiting.shift()?.send(data, binary);
     } else if (this.#callee) {
       this.#waiting.push(sock);
@@ -44,8 +53,9 @@ class Switchboard {
   }
 }
 
-function roleOf(url: string | undefined): "caller" | "callee" {
-  return (url ?? "").includes("/callee") ? "callee" : "caller";
+function roleOf(url: string | undefined): Role {
+  const u = url ?? "";
+  return u.includes("/callee") ? "callee" : u.includes("/echo") ? "echo" : "caller";
 }
 
 function listening(port: number): void {
@@ -55,7 +65,7 @@ function listening(port: number): void {
 // --- Bun: Bun.serve, as adapters/bun does ---
 
 interface BunWs {
-  data: { role: "caller" | "callee"; sock?: Sock };
+  data: { role: Role; sock?: Sock };
   send(data: string | Uint8Array): number;
 }
 /** The slice of the `Bun` global used here, so this file needs no Bun type package. */
@@ -80,6 +90,8 @@ function serveBun(board: Switchboard): void {
     hostname: HOST,
     port: 0,
     fetch(req, srv) {
+      const memory = memoryResponse(req);
+      if (memory) return memory;
       if (srv.upgrade(req, { data: { role: roleOf(req.url) } })) return undefined;
       return new Response("WebSocket only\n", { status: 400 });
     },
@@ -115,6 +127,8 @@ declare const Deno: {
 
 function serveDeno(board: Switchboard): void {
   Deno.serve({ hostname: HOST, port: 0, onListen: ({ port }) => listening(port) }, (req) => {
+    const memory = memoryResponse(req);
+    if (memory) return memory;
     const role = roleOf(req.url);
     const { socket, response } = Deno.upgradeWebSocket(req);
     socket.binaryType = "arraybuffer";
@@ -135,7 +149,10 @@ async function serveNode(board: Switchboard): Promise<void> {
   const { createServer } = await import("node:http");
   const { WebSocketServer } = await import("ws");
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
-  const http = createServer((_req, res) => res.writeHead(400).end("WebSocket only\n"));
+  const http = createServer((req, res) => {
+    if (req.url === MEMORY_PATH) res.writeHead(200, { "content-type": "application/json" }).end(memoryReport());
+    else res.writeHead(400).end("WebSocket only\n");
+  });
   http.on("upgrade", (req, socket, head) => {
     const role = roleOf(req.url);
     wss.handleUpgrade(req, socket, head, (ws) => {

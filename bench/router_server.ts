@@ -6,7 +6,8 @@
  *
  * Run as a child: `<runtime> bench/router_server.ts`; prints
  * `router listening ws://127.0.0.1:PORT/ws` (the same "listening" + URL the CLI prints at
- * `--log-level info`), stops on SIGTERM, and by itself after an hour at most.
+ * `--log-level info`), stops on SIGTERM, and by itself after an hour at most. Plain HTTP
+ * `GET /_bench/memory` forces a GC and returns heap figures (bench/_idle_memory.ts).
  * @module
  */
 import process from "node:process";
@@ -15,6 +16,7 @@ import { toRouterOptions } from "../src/config/load.ts";
 import { defaultConfig } from "../src/config/schema.ts";
 import { consoleLogger } from "../src/platform/logger.ts";
 import { Router } from "../src/router/router.ts";
+import { memoryResponse } from "./_idle_memory.ts";
 import { BENCH_LIMITS } from "./_limits.ts";
 import { runtime } from "./_runtime.ts";
 
@@ -35,7 +37,15 @@ const router = new Router({
 });
 const serve = await loadServe();
 const ws = cfg.transports.websocket;
-const server = await serve(router, { host: ws.host, port: 0, path: ws.path, maxMessageSize: ws.maxMessageSize, rawSocketPort: null });
+const server = await serve(router, {
+  host: ws.host,
+  port: 0,
+  path: ws.path,
+  maxMessageSize: ws.maxMessageSize,
+  rawSocketPort: null,
+  // GET /_bench/memory: a forced GC and heap figures, for the idle-memory benchmark.
+  fetch: (req) => memoryResponse(req) ?? new Response("Not Found\n", { status: 404 }),
+});
 console.log(`router listening ws://${ws.host}:${server.port}${ws.path}`);
 
 // An orderly exit on SIGTERM (rather than the default kill) lets `--cpu-prof` write its profile.

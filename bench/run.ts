@@ -1,32 +1,46 @@
 /**
  * `npm run bench` (Bun), `node bench/run.ts`, `deno run -A bench/run.ts`: micro-benchmarks, then
- * end-to-end load, for the runtime running this file. JSON lines on stdout, then a summary.
+ * end-to-end load, then sessions (memory per idle session, joins per second), for the runtime
+ * running this file. JSON lines on stdout, then a summary.
  *
- * Flags: `--only micro|e2e`, `--seconds N` (measured window of each end-to-end scenario,
- * default 3; micro tasks get N x 100 ms each).
+ * Flags: `--only micro|e2e|sessions`, `--seconds N` (measured window of each end-to-end
+ * scenario, default 3; micro tasks get N x 100 ms each), `--sessions N` (idle sessions held
+ * open for the memory figure, default 10,000).
  * @module
  */
 import process from "node:process";
 import { runE2e } from "./e2e.ts";
+import { runIdleMemory } from "./_idle_memory.ts";
+import { runJoins } from "./_joins.ts";
 import { runMicro } from "./micro.ts";
 import { type Line, note, printLine } from "./_report.ts";
 import { runtimeVersion } from "./_runtime.ts";
 import { summary } from "./_summary.ts";
 
+type Part = "micro" | "e2e" | "sessions";
+
 interface Options {
-  only: "micro" | "e2e" | undefined;
+  only: Part | undefined;
   seconds: number;
+  sessions: number;
 }
 
+/** How long the idle sessions sit before the memory reading. */
+const IDLE_MS = 3_000;
+
 function parse(argv: readonly string[]): Options | string {
-  const opts: Options = { only: undefined, seconds: 3 };
+  const opts: Options = { only: undefined, seconds: 3, sessions: 10_000 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.split("=", 2) as [string, string | undefined];
     const value = inline ?? argv[++i];
-    if (flag === "--only" && (value === "micro" || value === "e2e")) opts.only = value;
+    if (flag === "--only" && (value === "micro" || value === "e2e" || value === "sessions")) opts.only = value;
     else if (flag === "--seconds" && value !== undefined && Number(value) > 0 && Number(value) <= 600) opts.seconds = Number(value);
-    else return `usage: bench/run.ts [--only micro|e2e] [--seconds N (0 < N <= 600)]; bad argument: ${arg}`;
+    else if (flag === "--sessions" && value !== undefined && Number.isInteger(Number(value)) && Number(value) >= 100 && Number(value) <= 100_000) {
+      opts.sessions = Number(value);
+    } else {
+      return `usage: bench/run.ts [--only micro|e2e|sessions] [--seconds N (0 < N <= 600)] [--sessions N (100..100000)]; bad argument: ${arg}`;
+    }
   }
   return opts;
 }
@@ -47,8 +61,13 @@ const emit = (line: Line) => {
 note(`junction benchmarks on ${runtimeVersion()}, ${new Date().toISOString()}`);
 let code = 0;
 try {
-  if (opts.only !== "e2e") runMicro({ taskMs: opts.seconds * 100 }, emit);
-  if (opts.only !== "micro") await runE2e({ seconds: opts.seconds }, emit);
+  const runs = (part: Part) => opts.only === undefined || opts.only === part;
+  if (runs("micro")) runMicro({ taskMs: opts.seconds * 100 }, emit);
+  if (runs("e2e")) await runE2e({ seconds: opts.seconds }, emit);
+  if (runs("sessions")) {
+    await runIdleMemory({ sessions: opts.sessions, idleMs: IDLE_MS }, emit);
+    await runJoins({ seconds: opts.seconds }, emit);
+  }
 } catch (err) {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   code = 1;

@@ -6,7 +6,7 @@
  */
 
 import { Encoder, type Options } from "cbor-x";
-import { decodeFailure, plainBytes, wideIntegersToBigInt } from "./msgpack.ts";
+import { decodeFailure, decodeFromScratch, plainBytes, wideIntegersToBigInt } from "./msgpack.ts";
 import type { Serializer } from "./types.ts";
 
 // Options missing from cbor-x's `Options` type are accepted by its constructor all the same.
@@ -25,6 +25,10 @@ const options: Options & { int64AsNumber: boolean; useTag259ForMaps: boolean } =
 };
 const encoder = new Encoder(options);
 
+/** cbor-x's `decode(bytes, end)`: its type declaration leaves out the `end` it takes. */
+const decodeRange = encoder.decode as (this: Encoder, bytes: Uint8Array, end: number) => unknown;
+const decodeUpTo = (bytes: Uint8Array, end: number): unknown => decodeRange.call(encoder, bytes, end);
+
 export const cborSerializer: Serializer = {
   name: "cbor",
   binary: true,
@@ -38,7 +42,7 @@ export const cborSerializer: Serializer = {
     if (typeof frame === "string") throw new Error("cbor decode failed: text frame");
     let value: unknown;
     try {
-      value = encoder.decode(plainBytes(frame));
+      value = decodeFromScratch(frame, decodeUpTo);
     } catch (e) {
       throw decodeFailure("cbor", e);
     }
