@@ -84,12 +84,18 @@ export function registerAdminApi(client: MetaClient, registry: SecurityRegistry)
       return one(await rs.addUser(parseUserInput(p.get("user"))));
     },
     "junction.user.update": async (c) => {
-      const { p, rs } = target(c, ["authid", "changes"]);
-      return one(await rs.updateUser(stringParam(p, "authid"), parseUserChanges(p.get("changes"))));
+      const { p, realm } = realmOf(c, ["authid", "changes"], 0);
+      const authid = stringParam(p, "authid");
+      const changes = parseUserChanges(p.get("changes"));
+      const updated = await registry.target(realm).updateUser(authid, changes);
+      if (changes.enabled === false) registry.closeUserSessions(realm, authid);
+      return one(updated);
     },
     "junction.user.delete": async (c) => {
-      const { p, rs } = target(c, ["authid"]);
-      await rs.deleteUser(stringParam(p, "authid"));
+      const { p, realm } = realmOf(c, ["authid"], 0);
+      const authid = stringParam(p, "authid");
+      await registry.target(realm).deleteUser(authid);
+      registry.closeUserSessions(realm, authid);
     },
 
     "junction.group.list": (c) => one(target(c).rs.groups()),

@@ -33,7 +33,9 @@ export interface RegistryDeps {
 
 /** What the registry needs from the router: find and add realms, close a realm's sessions. */
 export interface RealmHost {
-  realm(name: string): { sessions(): Iterable<{ goodbye(reason: string, message?: string): void }> } | undefined;
+  realm(name: string):
+    | { sessions(): Iterable<{ readonly auth?: { readonly authid: string }; goodbye(reason: string, message?: string): void }> }
+    | undefined;
   addRealm(options: RealmOptions): unknown;
 }
 
@@ -125,6 +127,20 @@ export class SecurityRegistry {
   attach(host: RealmHost): void {
     this.#host = host;
   }
+  /**
+   * Ends the sessions of a user who was deleted or disabled (GOODBYE `wamp.close.killed`): a
+   * revoked identity keeps no session. Returns how many were closed.
+   */
+  closeUserSessions(realm: string, authid: string): number {
+    let closed = 0;
+    for (const s of [...(this.#host?.realm(realm)?.sessions() ?? [])]) {
+      if (s.auth?.authid !== authid) continue;
+      s.goodbye(U.CLOSE_KILLED, "the user was deleted or disabled");
+      closed++;
+    }
+    return closed;
+  }
+
 
   // --- what the admin API uses ---
 

@@ -92,6 +92,14 @@ test(`admin api (${runtime}): a user added over WAMP joins, and still joins afte
     const users = await admin2.call("junction.user.list", ["com.app"]);
     assert.deepEqual((users[3] as { authid: string }[][])[0]!.map((u) => u.authid).sort(), ["alice", "nina"]);
     assert.ok(!cli.stdout.some((l) => l.includes("seeded")), `the stored model is used, not re-seeded:\n${cli.dump()}`);
+
+    // Deleting a user ends its open sessions at once.
+    const deleted = await admin2.call("junction.user.delete", ["com.app", "nina"]);
+    assert.equal(deleted[0], 50, JSON.stringify(deleted));
+    const bye = await again.next();
+    assert.deepEqual([bye[0], bye[2]], [6, "wamp.close.killed"], JSON.stringify(bye));
+    const gone = await WampClient.open(url, clients);
+    assert.equal((await gone.join("com.app", "nina", "nina-secret"))[2], "wamp.error.authentication_failed");
   } finally {
     for (const c of clients) c.close();
     cli.kill();
