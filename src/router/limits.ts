@@ -46,8 +46,9 @@ export const DEFAULT_LIMITS: Limits = {
   messageBurst: 200_000,
   slowConsumerBytes: 16 * 1024 * 1024,
   slowConsumerMs: 60_000,
-  idlePingMs: 30_000,
-  idleCloseMs: 15_000,
+  // Generous: a client that keeps a quiet session for minutes must not pay for a lost pong.
+  idlePingMs: 60_000,
+  idleCloseMs: 30_000,
 };
 
 export const E_LIMIT_SESSIONS = "junction.error.limit.sessions";
