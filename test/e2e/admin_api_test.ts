@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runtime, test } from "../_support/harness.ts";
 import { startCli } from "../_support/cli_process.ts";
+import { WampClient } from "../_support/json_ws_client.ts";
 
 const TIMEOUT = 120_000;
 
@@ -108,81 +109,3 @@ test(`admin api (${runtime}): a user added over WAMP joins, and still joins afte
   }
 }, { timeout: TIMEOUT });
 
-// --- helpers ---
-
-/** A bare WAMP-over-WebSocket JSON client with ticket authentication. */
-class WampClient {
-  readonly #ws: WebSocket;
-  readonly #inbox: unknown[][] = [];
-  #wake: (() => void) | undefined;
-  #closed = false;
-  #requestId = 100;
-
-  private constructor(ws: WebSocket) {
-    this.#ws = ws;
-    ws.addEventListener("message", (ev) => {
-      this.#inbox.push(JSON.parse(String(ev.data)) as unknown[]);
-      this.#wake?.();
-    });
-    ws.addEventListener("close", () => {
-      this.#closed = true;
-      this.#wake?.();
-    });
-  }
-
-  static open(url: string, track: WampClient[]): Promise<WampClient> {
-    const ws = new WebSocket(url, "wamp.2.json");
-    return new Promise((resolve, reject) => {
-      ws.addEventListener("open", () => {
-        const c = new WampClient(ws);
-        track.push(c);
-        resolve(c);
-      });
-      ws.addEventListener("error", () => reject(new Error(`Cannot connect to ${url}`)));
-    });
-  }
-
-  send(msg: unknown[]): void {
-    this.#ws.send(JSON.stringify(msg));
-  }
-
-  /** HELLO with ticket, AUTHENTICATE with the password; returns WELCOME or ABORT. */
-  async join(realm: string, authid: string, password: string): Promise<unknown[]> {
-    this.send([1, realm, { roles: { caller: {}, callee: {}, publisher: {}, subscriber: {} }, authmethods: ["ticket"], authid }]);
-    const first = await this.next();
-    if (first[0] !== 4) return first;
-    this.send([5, password, {}]);
-    return await this.next();
-  }
-
-  async request(msg: unknown[]): Promise<unknown[]> {
-    this.send(msg);
-    return await this.next();
-  }
-
-  call(procedure: string, args: unknown[]): Promise<unknown[]> {
-    return this.request([48, ++this.#requestId, {}, procedure, args]);
-  }
-
-  async next(ms = 30_000): Promise<unknown[]> {
-    const deadline = Date.now() + ms;
-    while (this.#inbox.length === 0) {
-      if (this.#closed) throw new Error("The WebSocket closed with no message");
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`No message after ${ms} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-    return this.#inbox.shift()!;
-  }
-
-  close(): void {
-    if (!this.#closed) this.#ws.close();
-  }
-}

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime, test } from "../_support/harness.ts";
+import { WampClient } from "../_support/json_ws_client.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TIMEOUT = 60_000;
@@ -213,63 +214,6 @@ function startCli(args: string[]): CliProcess {
   };
 }
 
-/** A bare WAMP-over-WebSocket JSON client: enough to see HELLO, WELCOME and GOODBYE. */
-class WampClient {
-  readonly #ws: WebSocket;
-  readonly #inbox: unknown[][] = [];
-  #wake: (() => void) | undefined;
-  #closed = false;
-
-  private constructor(ws: WebSocket) {
-    this.#ws = ws;
-    ws.addEventListener("message", (ev) => {
-      this.#inbox.push(JSON.parse(String(ev.data)) as unknown[]);
-      this.#wake?.();
-    });
-    ws.addEventListener("close", () => {
-      this.#closed = true;
-      this.#wake?.();
-    });
-  }
-
-  static open(url: string): Promise<WampClient> {
-    const ws = new WebSocket(url, "wamp.2.json");
-    return new Promise((resolve, reject) => {
-      ws.addEventListener("open", () => {
-        if (ws.protocol !== "wamp.2.json") reject(new Error(`Negotiated subprotocol: "${ws.protocol}"`));
-        else resolve(new WampClient(ws));
-      });
-      ws.addEventListener("error", () => reject(new Error(`Cannot connect to ${url}`)));
-    });
-  }
-
-  send(msg: unknown[]): void {
-    this.#ws.send(JSON.stringify(msg));
-  }
-
-  /** The next message, waiting up to `ms`. */
-  async next(ms = 10_000): Promise<unknown[]> {
-    const deadline = Date.now() + ms;
-    while (this.#inbox.length === 0) {
-      if (this.#closed) throw new Error("The WebSocket closed with no message");
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`No message after ${ms} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-    return this.#inbox.shift()!;
-  }
-
-  close(): void {
-    if (!this.#closed) this.#ws.close();
-  }
-}
 
 /**
  * The RawSocket listener answers a handshake (WAMP spec "RawSocket Transport": 0x7F, then max
