@@ -246,6 +246,12 @@ export class Session implements MessageHandler {
 
   #receive(message: unknown): void {
     if (this.#state === "dead") return;
+    if (this.#state === "shutting_down") {
+      // Spec state chart: after we sent GOODBYE only the peer's GOODBYE (or ABORT) matters;
+      // anything else, well-formed or not, is ignored.
+      if (Array.isArray(message) && (message[0] === C.GOODBYE || message[0] === C.ABORT)) this.#closeTransport();
+      return;
+    }
     const problem = validateClientMessage(message);
     if (problem !== undefined) {
       this.protocolViolation(problem);
@@ -275,15 +281,11 @@ export class Session implements MessageHandler {
       case "established":
         this.#receiveEstablished(code, msg);
         return;
-      case "shutting_down":
-        // Spec state chart: after we sent GOODBYE, only the peer's GOODBYE matters.
-        if (code === C.GOODBYE || code === C.ABORT) this.#closeTransport();
-        return;
     }
   }
 
   malformed(reason: string): void {
-    if (this.#state === "dead") return;
+    if (this.#state === "dead" || this.#state === "shutting_down") return;
     this.protocolViolation(reason);
   }
 

@@ -368,7 +368,9 @@ test("shutdown says GOODBYE system_shutdown to every session and closes after th
   assert.equal(a.closed, true);
   assert.equal(b.closed, false);
   b.send([48, 9, {}, "ignored"]);
-  assert.equal(b.inbox.length, 0, "other messages after our GOODBYE are ignored");
+  b.sendFrame("[not json");
+  b.send([2, 1, {}]);
+  assert.equal(b.inbox.length, 0, "other messages after our GOODBYE are ignored, even malformed ones");
   clock.advance(1_000);
   assert.equal(b.closed, true, "closed after the grace period");
   await done;
