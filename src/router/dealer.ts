@@ -294,12 +294,11 @@ export class Dealer {
         details["caller_authrole"] = caller.auth.authrole;
       }
     }
-    // Spec "Progressive Call Results": a callee that supports progressive results but not
-    // call canceling is considered not to support progressive results.
-    if (
-      opts.receiveProgress && callee.hasFeature("callee", "progressive_call_results") &&
-      callee.hasFeature("callee", "call_canceling")
-    ) {
+    // The spec's newest text has the dealer treat a callee that announces progressive results
+    // but not call canceling as not supporting them. autobahn-js callees announce exactly that
+    // (and stream with details.progress), and Crossbar forwards receive_progress to them, so
+    // Junction follows the clients: the announced feature is what counts.
+    if (opts.receiveProgress && callee.hasFeature("callee", "progressive_call_results")) {
       details["receive_progress"] = true;
     }
     if (opts.progress) details["progress"] = true;

@@ -101,7 +101,7 @@ const COVERAGE: Readonly<Record<Role, Readonly<Record<string, readonly Coverage[
       "progressive_call_results: autobahn caller with receive_progress over ${t.name}",
       "progressive_call_results: wampy caller with progress_callback over ${t.name}",
       "progressive_call_results: options and refusals over websocket/json (raw frames)",
-      "progressive_call_results: a callee without call_canceling is not sent receive_progress (autobahn callee, raw callee)",
+      "progressive_call_results: an autobahn-js callee (progressive results without call_canceling) streams to an autobahn-js caller",
     ] }],
     progressive_call_invocations: [{ file: "test/e2e/advanced_rpc_test.ts", tests: [
       "progressive_call_invocations: raw frames over ${t.name}",
