@@ -16,6 +16,7 @@ import { EventHistory, type HistoryEvent, type HistoryTopic } from "./event_hist
 import type { HistoryQuery } from "./history_query.ts";
 import type { KeptEvent } from "./kept_event.ts";
 import { E_LIMIT_SUBSCRIPTIONS } from "./limits.ts";
+import { announcesPassthru } from "./passthru.ts";
 import { errorMessage, payload } from "./messages.ts";
 import { matchPolicyOf, PatternIndex } from "./pattern_index.ts";
 import { parsePublishOptions, publicationDetails } from "./publish_options.ts";
@@ -192,7 +193,7 @@ export class Broker {
     }
     const opts = parsed.options;
     // Spec "Payload Passthru Mode": PPT from a publisher that did not announce it is a protocol error.
-    if (opts.ppt && !session.internal && !session.hasFeature("publisher", "payload_passthru_mode")) {
+    if (opts.ppt && !session.internal && !announcesPassthru(session, "publisher")) {
       session.protocolViolation("PUBLISH with ppt_* options from a publisher that did not announce payload_passthru_mode");
       return;
     }

@@ -17,7 +17,7 @@ import { pickCallee, pickPartition } from "./callee_selection.ts";
 import { E_LIMIT_PENDING_CALLS, E_LIMIT_REGISTRATIONS } from "./limits.ts";
 import { errorMessage, payload } from "./messages.ts";
 import { describe } from "./value_text.ts";
-import { passthruOptions } from "./passthru.ts";
+import { announcesPassthru, passthruOptions } from "./passthru.ts";
 import { matchPolicyOf } from "./pattern_index.ts";
 import type { RealmContext } from "./realm_context.ts";
 import type { RegistrationInfo } from "./realm_events.ts";
@@ -228,7 +228,7 @@ export class Dealer {
       caller.protocolViolation("progressive CALL from a caller that did not announce progressive_call_invocations");
       return;
     }
-    if (opts.ppt && !caller.hasFeature("caller", "payload_passthru_mode")) {
+    if (opts.ppt && !announcesPassthru(caller, "caller")) {
       caller.protocolViolation("ppt_* options from a caller that did not announce payload_passthru_mode");
       return;
     }
@@ -244,7 +244,7 @@ export class Dealer {
     if (opts.progress && !supportsProgressiveInvocations(callee)) {
       return fail(U.E_FEATURE_NOT_SUPPORTED, "the callee does not support progressive call invocations");
     }
-    if (opts.ppt && !callee.hasFeature("callee", "payload_passthru_mode")) {
+    if (opts.ppt && !announcesPassthru(callee, "callee")) {
       return fail(U.E_FEATURE_NOT_SUPPORTED, "the callee does not support payload passthru mode");
     }
     const calleeOptions = reg.calleeOptions.get(callee)!;
@@ -331,7 +331,7 @@ export class Dealer {
     const inv = this.#find(callee, invocationId, "YIELD");
     if (!inv) return;
     const ppt = passthruOptions(options);
-    if (ppt.kind !== "none" && !callee.hasFeature("callee", "payload_passthru_mode")) {
+    if (ppt.kind !== "none" && !announcesPassthru(callee, "callee")) {
       callee.protocolViolation("ppt_* options from a callee that did not announce payload_passthru_mode");
       return;
     }
@@ -339,7 +339,7 @@ export class Dealer {
       callee.send(errorMessage(C.INVOCATION, invocationId, U.E_INVALID_ARGUMENT, ppt.message));
       return;
     }
-    if (ppt.kind === "ppt" && !inv.caller.hasFeature("caller", "payload_passthru_mode")) {
+    if (ppt.kind === "ppt" && !announcesPassthru(inv.caller, "caller")) {
       // Spec "Payload Passthru Mode": an application error; the dealer MUST answer the callee
       // with feature_not_supported. The caller is told too, so its call does not hang.
       this.#finish(inv);

@@ -28,3 +28,12 @@ export function passthruOptions(options: Dict): PassthruResult {
   }
   return { kind: "ppt", details };
 }
+
+/**
+ * Whether a peer announced payload passthru for a role. The spec's flag is
+ * `payload_passthru_mode`; Autobahn and Crossbar announce the same feature as
+ * `payload_transparency` (checklist "Inconsistencies inside the spec"), so either counts.
+ */
+export function announcesPassthru(session: { hasFeature(role: string, feature: string): boolean }, role: string): boolean {
+  return session.hasFeature(role, "payload_passthru_mode") || session.hasFeature(role, "payload_transparency");
+}

@@ -390,3 +390,16 @@ test("dealer: a timeout beyond the 32-bit timer range is waited in steps, not fi
   clock.advance(5000);
   assert.deepEqual(caller.take().slice(0, 5), [8, 48, cr, {}, "wamp.error.timeout"]);
 });
+
+test("dealer: payload_transparency (Autobahn's name for the feature) counts as payload_passthru_mode", () => {
+  const { join } = setup();
+  const autobahnStyle: Features = { payload_transparency: true };
+  const callee = join(autobahnStyle);
+  const caller = join(autobahnStyle);
+  register(callee, "p.ppt2");
+  const cr = caller.request(48, { ppt_scheme: "x_custom" }, "p.ppt2", [new Uint8Array([1])]);
+  const inv = callee.take();
+  assert.deepEqual(inv[3], { ppt_scheme: "x_custom" });
+  callee.send([70, inv[1], { ppt_scheme: "x_custom" }, [new Uint8Array([2])]]);
+  assert.deepEqual(caller.take(), [50, cr, { ppt_scheme: "x_custom" }, [new Uint8Array([2])]]);
+});
