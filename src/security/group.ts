@@ -6,7 +6,7 @@
  */
 import { type Dict, isDict } from "../wamp/validate.ts";
 import { E_CYCLE, invalid, SecurityError } from "./errors.ts";
-import { nameProblem } from "./names.ts";
+import { groupList, nameProblem } from "./names.ts";
 import { unknownKeys } from "./user.ts";
 
 export interface GroupEntry {
@@ -114,14 +114,7 @@ export function parseGroupChanges(v: unknown): GroupChanges {
 function fields(d: Dict): { groups?: string[]; metadata?: Dict | null } {
   const out: { groups?: string[]; metadata?: Dict | null } = {};
   if (d["groups"] !== undefined) {
-    const gs = d["groups"];
-    if (!Array.isArray(gs)) throw invalid("groups must be a list of group names");
-    for (const g of gs) {
-      const p = nameProblem("group", g);
-      if (p) throw invalid(p);
-    }
-    if (new Set(gs).size !== gs.length) throw invalid("groups must not name a group twice");
-    out.groups = gs as string[];
+    out.groups = groupList(d["groups"]);
   }
   if (d["metadata"] !== undefined) {
     if (d["metadata"] !== null && !isDict(d["metadata"])) throw invalid("metadata must be a dict");

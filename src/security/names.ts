@@ -5,6 +5,8 @@
  * @module
  */
 
+import { invalid } from "./errors.ts";
+
 /** The authentication methods a source may allow (WAMP spec "Authentication" names). */
 export const AUTHMETHODS = ["anonymous", "ticket", "wampcra", "wamp-scram", "cryptosign"] as const;
 export type AuthMethodName = (typeof AUTHMETHODS)[number];
@@ -37,4 +39,15 @@ export function roleProblem(role: unknown): string | undefined {
   if (role === ANONYMOUS) return undefined;
   const p = nameProblem("group", role);
   return p?.replace(/^group/, "role");
+}
+
+/** A list of group names (a user's or a group's `groups`): valid names, none twice. */
+export function groupList(v: unknown): string[] {
+  if (!Array.isArray(v)) throw invalid("groups must be a list of group names");
+  for (const g of v) {
+    const p = nameProblem("group", g);
+    if (p) throw invalid(p);
+  }
+  if (new Set(v).size !== v.length) throw invalid("groups must not name a group twice");
+  return v as string[];
 }

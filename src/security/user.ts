@@ -8,7 +8,7 @@
 import type { UserCredentials, UserRecord } from "../auth/credentials.ts";
 import { type Dict, isDict } from "../wamp/validate.ts";
 import { invalid } from "./errors.ts";
-import { type AuthMethodName, isAuthMethod, nameProblem, PASSWORD_METHODS, roleProblem } from "./names.ts";
+import { type AuthMethodName, groupList, isAuthMethod, nameProblem, PASSWORD_METHODS, roleProblem } from "./names.ts";
 import type { SecretDeriver } from "./secrets.ts";
 
 /**
@@ -232,14 +232,7 @@ function parseCommon(v: Dict): { -readonly [K in keyof UserChanges]: UserChanges
     out.authmethods = ms;
   }
   if (v["groups"] !== undefined) {
-    const gs = v["groups"];
-    if (!Array.isArray(gs)) throw invalid("groups must be a list of group names");
-    for (const g of gs) {
-      const p = nameProblem("group", g);
-      if (p) throw invalid(p);
-    }
-    if (new Set(gs).size !== gs.length) throw invalid("groups must not name a group twice");
-    out.groups = gs as string[];
+    out.groups = groupList(v["groups"]);
   }
   if (v["role"] !== undefined) {
     const r = v["role"];
