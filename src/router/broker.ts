@@ -17,7 +17,7 @@ import type { HistoryQuery } from "./history_query.ts";
 import type { KeptEvent } from "./kept_event.ts";
 import { E_LIMIT_SUBSCRIPTIONS } from "./limits.ts";
 import { announcesPassthru } from "./passthru.ts";
-import { errorMessage, payload } from "./messages.ts";
+import { errorMessage, payload, PUBLISH_FIXED } from "./messages.ts";
 import { matchPolicyOf, PatternIndex } from "./pattern_index.ts";
 import { parsePublishOptions, publicationDetails } from "./publish_options.ts";
 import type { RealmContext } from "./realm_context.ts";
@@ -205,11 +205,13 @@ export class Broker {
       const d = sub.match === "exact" ? details : { ...details, topic };
       const event = [C.EVENT, sub.id, publication, d, ...body];
       const cache: FrameCache = new Map();
+      // Subscribers with the publisher's serializer get its payload bytes as they came.
+      const tail = session.inboundTail(PUBLISH_FIXED, body.length);
       for (const s of sub.subscribers) {
         // Spec "Publisher Exclusion" and "Subscriber Black- and Whitelisting".
         if (opts.excludeMe && s === session) continue;
         if (!admits(opts.filter, s)) continue;
-        s.send(event, cache);
+        s.send(event, cache, tail);
       }
     }
     if (opts.retain || this.#history.enabled) {

@@ -4,7 +4,7 @@
  * "Sharded Registration", "Payload Passthru Mode").
  * @module
  */
-import type { Dict } from "../wamp/validate.ts";
+import { type Dict, isEmptyDict } from "../wamp/validate.ts";
 import { passthruOptions } from "./passthru.ts";
 import { describe } from "./value_text.ts";
 
@@ -21,8 +21,19 @@ export interface CallOptions {
   readonly ppt: Dict | undefined;
 }
 
+/** Most calls carry no options at all; they share one answer. */
+const NO_OPTIONS: CallOptions = Object.freeze({
+  receiveProgress: false,
+  progress: false,
+  timeout: 0,
+  discloseMe: false,
+  rkey: undefined,
+  ppt: undefined,
+});
+
 /** Parsed options, or the reason they are invalid (answered with `wamp.error.invalid_argument`). */
 export function parseCallOptions(options: Dict): CallOptions | string {
+  if (isEmptyDict(options)) return NO_OPTIONS;
   const bool = (key: string): boolean | string => {
     const v = options[key];
     if (v === undefined) return false;

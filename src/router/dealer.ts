@@ -15,7 +15,7 @@ import type { Dict } from "../wamp/validate.ts";
 import { type CallOptions, parseCallOptions } from "./call_options.ts";
 import { pickCallee, pickPartition } from "./callee_selection.ts";
 import { E_LIMIT_PENDING_CALLS, E_LIMIT_REGISTRATIONS } from "./limits.ts";
-import { errorMessage, payload } from "./messages.ts";
+import { CALL_FIXED, ERROR_FIXED, errorMessage, payload, YIELD_FIXED } from "./messages.ts";
 import { describe } from "./value_text.ts";
 import { announcesPassthru, passthruOptions } from "./passthru.ts";
 import { matchPolicyOf } from "./pattern_index.ts";
@@ -254,7 +254,8 @@ export class Dealer {
     if (forwardTimeout) details["timeout"] = opts.timeout;
 
     const invocationId = callee.nextInvocationId();
-    const sent = callee.send([C.INVOCATION, invocationId, reg.id, details, ...payload(args, kwargs)]);
+    const body = payload(args, kwargs);
+    const sent = callee.send([C.INVOCATION, invocationId, reg.id, details, ...body], undefined, caller.inboundTail(CALL_FIXED, body.length));
     const failure = undeliverable(sent, "the call", "callee");
     if (failure) return fail(failure[0], failure[1]);
     const inv: Invocation = {
@@ -323,7 +324,9 @@ export class Dealer {
     if (!more) inv.inputOpen = false;
     if (inv.canceling) return;
     const details: Dict = more ? { progress: true } : {};
-    inv.callee.send([C.INVOCATION, inv.invocationId, inv.registration.id, details, ...payload(args, kwargs)]);
+    const body = payload(args, kwargs);
+    const tail = inv.caller.inboundTail(CALL_FIXED, body.length);
+    inv.callee.send([C.INVOCATION, inv.invocationId, inv.registration.id, details, ...body], undefined, tail);
   }
 
   /** YIELD from a callee: a progressive or final result. */
@@ -355,7 +358,9 @@ export class Dealer {
       if (!inv.receiveProgress) return;
       details["progress"] = true;
       this.#armTimeout(inv);
-      const sent = inv.caller.send([C.RESULT, inv.callRequestId, details, ...payload(args, kwargs)]);
+      const body = payload(args, kwargs);
+      const tail = callee.inboundTail(YIELD_FIXED, body.length);
+      const sent = inv.caller.send([C.RESULT, inv.callRequestId, details, ...body], undefined, tail);
       const failure = undeliverable(sent, "the progressive result", "caller");
       if (failure) {
         this.#finish(inv);
@@ -364,7 +369,9 @@ export class Dealer {
       return;
     }
     this.#finish(inv);
-    const sent = inv.caller.send([C.RESULT, inv.callRequestId, details, ...payload(args, kwargs)]);
+    const body = payload(args, kwargs);
+    const tail = callee.inboundTail(YIELD_FIXED, body.length);
+    const sent = inv.caller.send([C.RESULT, inv.callRequestId, details, ...body], undefined, tail);
     const failure = undeliverable(sent, "the result", "caller");
     if (failure) inv.caller.send(errorMessage(C.CALL, inv.callRequestId, failure[0], failure[1]));
   }
@@ -374,7 +381,9 @@ export class Dealer {
     const inv = this.#find(callee, invocationId, "ERROR");
     if (!inv) return;
     this.#finish(inv);
-    const sent = inv.caller.send([C.ERROR, C.CALL, inv.callRequestId, details, uri, ...payload(args, kwargs)]);
+    const body = payload(args, kwargs);
+    const tail = callee.inboundTail(ERROR_FIXED, body.length);
+    const sent = inv.caller.send([C.ERROR, C.CALL, inv.callRequestId, details, uri, ...body], undefined, tail);
     const failure = undeliverable(sent, "the callee's error", "caller");
     if (failure) inv.caller.send(errorMessage(C.CALL, inv.callRequestId, failure[0], failure[1]));
   }

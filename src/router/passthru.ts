@@ -4,7 +4,7 @@
  * forwarded without being inspected.
  * @module
  */
-import type { Dict } from "../wamp/validate.ts";
+import { type Dict, isEmptyDict } from "../wamp/validate.ts";
 
 const PPT_KEYS = ["ppt_scheme", "ppt_serializer", "ppt_cipher", "ppt_keyid"] as const;
 
@@ -14,7 +14,10 @@ export type PassthruResult =
   | { kind: "ppt"; details: Dict }
   | { kind: "invalid"; message: string };
 
+const NONE: PassthruResult = Object.freeze({ kind: "none" });
+
 export function passthruOptions(options: Dict): PassthruResult {
+  if (isEmptyDict(options)) return NONE;
   let details: Dict | undefined;
   for (const key of PPT_KEYS) {
     const v = options[key];

@@ -7,7 +7,8 @@
 
 import { Encoder, type Options } from "cbor-x";
 import { decodeFailure, decodeFromScratch, plainBytes, wideIntegersToBigInt } from "./msgpack.ts";
-import type { Serializer } from "./types.ts";
+import { cborTailBytes, joinCborTail } from "./cbor_tail.ts";
+import type { RawTail, Serializer } from "./types.ts";
 
 // Options missing from cbor-x's `Options` type are accepted by its constructor all the same.
 const options: Options & { int64AsNumber: boolean; useTag259ForMaps: boolean } = {
@@ -29,14 +30,16 @@ const encoder = new Encoder(options);
 const decodeRange = encoder.decode as (this: Encoder, bytes: Uint8Array, end: number) => unknown;
 const decodeUpTo = (bytes: Uint8Array, end: number): unknown => decodeRange.call(encoder, bytes, end);
 
+function encode(message: readonly unknown[]): Uint8Array {
+  return plainBytes(encoder.encode(wideIntegersToBigInt(message)));
+}
+
 export const cborSerializer: Serializer = {
   name: "cbor",
   binary: true,
   rawSocketId: 3,
 
-  encode(message: readonly unknown[]): Uint8Array {
-    return plainBytes(encoder.encode(wideIntegersToBigInt(message)));
-  },
+  encode,
 
   decode(frame: Uint8Array | string): unknown {
     if (typeof frame === "string") throw new Error("cbor decode failed: text frame");
@@ -49,5 +52,20 @@ export const cborSerializer: Serializer = {
     // CBOR `undefined` (0xF7) is a valid item but never a WAMP message.
     if (value === undefined) throw new Error("cbor decode failed: undefined");
     return value;
+  },
+
+  tail(frame: Uint8Array | string, from: number, count: number): RawTail | undefined {
+    if (typeof frame === "string") return undefined;
+    const encoded = cborTailBytes(frame, from, count);
+    return encoded === undefined ? undefined : { serializer: "cbor", count, encoded };
+  },
+
+  encodeWithTail(message: readonly unknown[], tail: RawTail): Uint8Array {
+    if (tail.serializer === "cbor" && typeof tail.encoded !== "string") {
+      const leading = message.length - tail.count;
+      const joined = joinCborTail(encode(message.slice(0, leading)), leading, tail.encoded, tail.count);
+      if (joined) return joined;
+    }
+    return encode(message);
   },
 };

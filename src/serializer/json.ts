@@ -5,7 +5,8 @@
  */
 
 import { decodeBase64, encodeBase64 } from "./base64.ts";
-import type { Serializer } from "./types.ts";
+import { joinJsonTail, jsonTailText } from "./json_tail.ts";
+import type { RawTail, Serializer } from "./types.ts";
 
 // Invalid UTF-8 must fail (a protocol violation), not turn into U+FFFD.
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -50,7 +51,9 @@ function binaryToStrings(value: unknown): unknown {
   }
   const record = value as Record<string, unknown>;
   let copy: Record<string, unknown> | undefined;
-  for (const key of Object.keys(record)) {
+  // for-in builds no key array; with the prototype checked above it sees only own keys
+  // (Object.prototype has no enumerable properties).
+  for (const key in record) {
     const item = record[key];
     const mapped = binaryToStrings(item);
     if (mapped !== item) {
@@ -65,14 +68,16 @@ function reviveBinary(_key: string, value: unknown): unknown {
   return typeof value === "string" && value.charCodeAt(0) === 0 ? decodeBase64(value.slice(1)) : value;
 }
 
+function encode(message: readonly unknown[]): string {
+  return JSON.stringify(binaryToStrings(message));
+}
+
 export const jsonSerializer: Serializer = {
   name: "json",
   binary: false,
   rawSocketId: 1,
 
-  encode(message: readonly unknown[]): string {
-    return JSON.stringify(binaryToStrings(message));
-  },
+  encode,
 
   decode(frame: Uint8Array | string): unknown {
     const text = typeof frame === "string" ? frame : utf8.decode(frame);
@@ -80,5 +85,17 @@ export const jsonSerializer: Serializer = {
     // string always shows up as the 6-char escape; only then pay for a reviver.
     const value: unknown = text.includes("\\u0000") ? JSON.parse(text, reviveBinary) : JSON.parse(text);
     return value;
+  },
+
+  tail(frame: Uint8Array | string, from: number, count: number): RawTail | undefined {
+    // RawSocket delivers JSON as bytes; cutting those would need a second UTF-8 decode.
+    if (typeof frame !== "string") return undefined;
+    const encoded = jsonTailText(frame, from);
+    return encoded === undefined ? undefined : { serializer: "json", count, encoded };
+  },
+
+  encodeWithTail(message: readonly unknown[], tail: RawTail): string {
+    if (tail.serializer !== "json" || typeof tail.encoded !== "string") return encode(message);
+    return joinJsonTail(encode(message.slice(0, message.length - tail.count)), tail.encoded);
   },
 };

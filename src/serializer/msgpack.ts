@@ -5,7 +5,8 @@
  */
 
 import { C1, Packr } from "msgpackr";
-import type { Serializer } from "./types.ts";
+import { joinMsgpackTail, msgpackTailBytes } from "./msgpack_tail.ts";
+import type { RawTail, Serializer } from "./types.ts";
 
 /**
  * msgpackr and cbor-x write every integer outside the 32-bit range as a float64. JavaScript
@@ -39,7 +40,9 @@ export function wideIntegersToBigInt(value: unknown): unknown {
   if (proto !== Object.prototype && proto !== null) return value;
   const record = value as Record<string, unknown>;
   let copy: Record<string, unknown> | undefined;
-  for (const key of Object.keys(record)) {
+  // for-in builds no key array; with the prototype checked above it sees only own keys
+  // (Object.prototype has no enumerable properties).
+  for (const key in record) {
     const item = record[key];
     const mapped = wideIntegersToBigInt(item);
     if (mapped !== item) {
@@ -125,14 +128,16 @@ const packr = new Packr({
 /** `end` as a number: msgpackr reads `{ end }` as `end || length`, which takes 0 for "all". */
 const unpackUpTo = (bytes: Uint8Array, end: number): unknown => packr.unpack(bytes, end);
 
+function encode(message: readonly unknown[]): Uint8Array {
+  return plainBytes(packr.pack(wideIntegersToBigInt(message)));
+}
+
 export const msgpackSerializer: Serializer = {
   name: "msgpack",
   binary: true,
   rawSocketId: 2,
 
-  encode(message: readonly unknown[]): Uint8Array {
-    return plainBytes(packr.pack(wideIntegersToBigInt(message)));
-  },
+  encode,
 
   decode(frame: Uint8Array | string): unknown {
     if (typeof frame === "string") throw new Error("msgpack decode failed: text frame");
@@ -145,5 +150,20 @@ export const msgpackSerializer: Serializer = {
     // 0xC1 is "never used" in MessagePack; msgpackr returns a marker object instead of failing.
     if (value === C1 || value === undefined) throw new Error("msgpack decode failed: not a value");
     return value;
+  },
+
+  tail(frame: Uint8Array | string, from: number, count: number): RawTail | undefined {
+    if (typeof frame === "string") return undefined;
+    const encoded = msgpackTailBytes(frame, from, count);
+    return encoded === undefined ? undefined : { serializer: "msgpack", count, encoded };
+  },
+
+  encodeWithTail(message: readonly unknown[], tail: RawTail): Uint8Array {
+    if (tail.serializer === "msgpack" && typeof tail.encoded !== "string") {
+      const leading = message.length - tail.count;
+      const joined = joinMsgpackTail(encode(message.slice(0, leading)), leading, tail.encoded, tail.count);
+      if (joined) return joined;
+    }
+    return encode(message);
   },
 };

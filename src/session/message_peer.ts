@@ -6,7 +6,7 @@
 import type { ConnectionSink, MessageConnection } from "../platform/transport.ts";
 import { splitBatch, wrapBatch } from "../serializer/batched.ts";
 import type { Framing } from "../serializer/registry.ts";
-import type { Serializer } from "../serializer/types.ts";
+import type { RawTail, Serializer } from "../serializer/types.ts";
 import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
 
 export class MessagePeer implements Peer {
@@ -34,11 +34,13 @@ export class MessagePeer implements Peer {
     return this.#ser.name;
   }
 
-  send(message: readonly unknown[], cache?: FrameCache): PeerSendResult {
+  send(message: readonly unknown[], cache?: FrameCache, tail?: RawTail): PeerSendResult {
     let frame = cache?.get(this.#key);
     if (frame === undefined) {
       try {
-        frame = this.#ser.encode(message);
+        frame = tail !== undefined && tail.serializer === this.#ser.name
+          ? this.#ser.encodeWithTail(message, tail)
+          : this.#ser.encode(message);
       } catch {
         return "unencodable";
       }
@@ -50,6 +52,10 @@ export class MessagePeer implements Peer {
     return this.#conn.send(frame);
   }
 
+  rawTail(frame: Uint8Array | string, from: number, count: number): RawTail | undefined {
+    return this.#ser.tail(frame, from, count);
+  }
+
 
   close(code?: number, reason?: string): void {
     this.#conn.close(code, reason);
@@ -58,7 +64,8 @@ export class MessagePeer implements Peer {
 
 /** What a transport delivers to the session layer after decoding. */
 export interface MessageHandler {
-  receive(message: unknown): void;
+  /** `frame` is what `message` was decoded from, for forwarding parts of it unchanged. */
+  receive(message: unknown, frame?: Uint8Array | string): void;
   /** The frame could not be decoded, or is the wrong kind; the text says why. */
   malformed(reason: string): void;
   transportClosed(): void;
@@ -77,7 +84,7 @@ export function messageSink(serializer: Serializer, handler: MessageHandler, fra
       handler.malformed(`the frame could not be decoded as ${serializer.name}: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    handler.receive(decoded);
+    handler.receive(decoded, data);
   };
   return {
     message(data) {

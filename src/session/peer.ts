@@ -4,7 +4,7 @@
  * @module
  */
 import type { SendResult, TransportInfo } from "../platform/transport.ts";
-import type { SerializerName } from "../serializer/types.ts";
+import type { RawTail, SerializerName } from "../serializer/types.ts";
 
 /**
  * Frames already encoded for one outbound message, keyed by wire format. A fan-out (one EVENT
@@ -22,8 +22,14 @@ export type PeerSendResult = SendResult | "unencodable" | "too_large";
 export interface Peer {
   readonly info: TransportInfo;
   readonly serializer: SerializerName;
-  /** Encodes and sends. Never throws; the caller decides what an undeliverable message means. */
-  send(message: readonly unknown[], cache?: FrameCache): PeerSendResult;
+  /**
+   * Encodes and sends. Never throws; the caller decides what an undeliverable message means.
+   * With a `tail` of this peer's serializer, the message's last elements are sent as those
+   * bytes instead of being encoded again.
+   */
+  send(message: readonly unknown[], cache?: FrameCache, tail?: RawTail): PeerSendResult;
+  /** The raw trailing elements of a frame this peer received (serializer.ts `tail`). */
+  rawTail?(frame: Uint8Array | string, from: number, count: number): RawTail | undefined;
   /** Closes the transport after what was sent so far. */
   close(code?: number, reason?: string): void;
   /**

@@ -7,7 +7,7 @@ import { RawSocketServerProtocol } from "../framing/rawsocket.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { ByteConnection, ConnectionSink } from "../platform/transport.ts";
 import { rawSocketSerializerSupported, serializerForRawSocketId } from "../serializer/registry.ts";
-import type { Serializer } from "../serializer/types.ts";
+import type { RawTail, Serializer } from "../serializer/types.ts";
 import type { MessageHandler } from "./message_peer.ts";
 import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
 
@@ -33,14 +33,16 @@ class RawSocketPeer implements Peer {
     return this.#ser.name;
   }
 
-  send(message: readonly unknown[], cache?: FrameCache): PeerSendResult {
+  send(message: readonly unknown[], cache?: FrameCache, tail?: RawTail): PeerSendResult {
     // Frames differ from WebSocket frames (header, bytes for JSON), so they get their own key.
     const key = "raw:" + this.#ser.name;
     let frame = cache?.get(key) as Uint8Array | undefined;
     if (frame === undefined) {
       let encoded: Uint8Array | string;
       try {
-        encoded = this.#ser.encode(message);
+        encoded = tail !== undefined && tail.serializer === this.#ser.name
+          ? this.#ser.encodeWithTail(message, tail)
+          : this.#ser.encode(message);
       } catch {
         return "unencodable";
       }
@@ -55,6 +57,10 @@ class RawSocketPeer implements Peer {
     }
     this.bytesSent += frame.byteLength;
     return this.#conn.write(frame);
+  }
+
+  rawTail(frame: Uint8Array | string, from: number, count: number): RawTail | undefined {
+    return this.#ser.tail(frame, from, count);
   }
 
   /** Spec "RawSocket": a PING is answered with exactly one PONG, which counts as activity. */
@@ -135,7 +141,7 @@ export function acceptRawSocket(conn: ByteConnection, options: RawSocketAcceptOp
               );
               break;
             }
-            handler.receive(decoded);
+            handler.receive(decoded, ev.payload);
             break;
           }
         }

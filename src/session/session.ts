@@ -16,6 +16,15 @@ import { FlowControl } from "./flow_control.ts";
 import { anonymousIdentity, checkHello, helloInfo, shrink, welcomeMessage } from "./hello.ts";
 import type { MessageHandler } from "./message_peer.ts";
 import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
+import type { RawTail } from "../serializer/types.ts";
+
+/**
+ * Frames shorter than this are encoded afresh rather than forwarded in part: cutting, joining
+ * and (for JSON) flattening the joined string cost about as much as encoding a small payload
+ * (in-memory round trip on Bun: +15 % with ~60-byte frames), while from a few hundred bytes on
+ * re-encoding costs several times more (745-byte JSON frame: 2.8 us to encode, 0.3 us to join).
+ */
+const RAW_TAIL_MIN_LENGTH = 512;
 
 /** What a session needs from the router that owns it. */
 export interface SessionHost {
@@ -83,6 +92,11 @@ export class Session implements MessageHandler {
   pingedAt = 0;
   /** Bumped by every handshake step, so a promise that settles late is recognised and ignored. */
   #authStep = 0;
+  /** The frame being handled and its element count; set only during receive(). */
+  #frame: Uint8Array | string | undefined;
+  #frameElements = 0;
+  /** inboundTail() of the frame being handled, once asked (null: it could not be cut). */
+  #tail: RawTail | null | undefined;
 
   /** Global-scope session id; 0 until WELCOME. */
   id = 0;
@@ -139,7 +153,7 @@ export class Session implements MessageHandler {
    * else (results, errors, invocations) is still sent, until the bytes queued since the
    * backpressure began pass limits.slowConsumerBytes; then the session is closed.
    */
-  send(message: readonly unknown[], cache?: FrameCache): PeerSendResult {
+  send(message: readonly unknown[], cache?: FrameCache, tail?: RawTail): PeerSendResult {
     if (this.#state === "dead" || this.#silent) return "closed";
     const flow = this.flow;
     if (flow.congested) {
@@ -152,7 +166,7 @@ export class Session implements MessageHandler {
         return "closed";
       }
     }
-    let result = this.peer.send(message, cache);
+    let result = this.peer.send(message, cache, tail);
     if (result === "too_large") {
       // The router's own replies carry optional parts (explanations, feature lists) that can
       // go to make them fit the peer's limit.
@@ -231,7 +245,14 @@ export class Session implements MessageHandler {
 
   // --- inbound ---
 
-  receive(message: unknown): void {
+  receive(message: unknown, frame?: Uint8Array | string): void {
+    // Saved and restored: a router-internal session can be handed a message while it handles one.
+    const outer = this.#frame;
+    const outerElements = this.#frameElements;
+    const outerTail = this.#tail;
+    this.#frame = frame;
+    this.#frameElements = Array.isArray(message) ? message.length : 0;
+    this.#tail = undefined;
     try {
       this.#receive(message);
     } catch (e) {
@@ -241,7 +262,27 @@ export class Session implements MessageHandler {
         error: e instanceof Error ? (e.stack ?? e.message) : String(e),
       });
       this.abort(E_INTERNAL, "the router failed to handle a message of this session");
+    } finally {
+      this.#frame = outer;
+      this.#frameElements = outerElements;
+      this.#tail = outerTail;
     }
+  }
+
+  /**
+   * The payload of the message being handled, as received: its last `count` elements, which
+   * must follow exactly `from` others. Only while that message is handled (the bytes are a
+   * view of its frame); undefined when there is no frame (internal sessions) or the
+   * serializer cannot cut it out. A fan-out asks once per subscription: the answer is kept.
+   */
+  inboundTail(from: number, count: number): RawTail | undefined {
+    const frame = this.#frame;
+    if (frame === undefined || count === 0 || this.#frameElements !== from + count) return undefined;
+    if ((typeof frame === "string" ? frame.length : frame.byteLength) < RAW_TAIL_MIN_LENGTH) return undefined;
+    if (this.#tail === undefined || (this.#tail !== null && this.#tail.count !== count)) {
+      this.#tail = this.peer.rawTail?.(frame, from, count) ?? null;
+    }
+    return this.#tail ?? undefined;
   }
 
   #receive(message: unknown): void {

@@ -46,6 +46,12 @@ export function isDict(v: unknown): v is Dict {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
+/** True for a dict without keys; no key array is built (this runs for every message's options). */
+export function isEmptyDict(d: Dict): boolean {
+  for (const _ in d) return false;
+  return true;
+}
+
 export function isId(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_ID;
 }
