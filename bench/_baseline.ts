@@ -48,7 +48,10 @@ function shape(l: Line): string {
     case "relay":
       return `${l.callers}x${l.inflight}`;
     case "rpc_cpu":
-      return `${l.callers}@${l.offered_calls_per_s}/s`;
+      // Lines from before call_bytes existed were all small calls.
+      return l.call_bytes !== undefined && Number(l.call_bytes) >= 512
+        ? `${l.callers}@${l.offered_calls_per_s}/s,${l.call_bytes}B`
+        : `${l.callers}@${l.offered_calls_per_s}/s`;
     case "pubsub":
     case "pubsub_latency":
       return `1->${l.subscribers}`;

@@ -44,20 +44,24 @@ function closeSocket(ws: WebSocket): Promise<void> {
   });
 }
 
-/** Answers every request: decode, then send back `[70, request, {}, [3]]` encoded. */
+/**
+ * Answers every request: decode, then send back `[70, request, {}, [3]]` encoded, or with
+ * `echo` the request's own Arguments and ArgumentsKw (as the router benchmark's echo callee).
+ */
 export class RelayCallee {
   readonly #ws: WebSocket;
 
-  private constructor(ws: WebSocket, ser: Serializer) {
+  private constructor(ws: WebSocket, ser: Serializer, echo: boolean) {
     this.#ws = ws;
     ws.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
       const msg = ser.decode(frameOf(e.data)) as unknown[];
-      ws.send(ser.encode([70, msg[1], {}, [3]]) as string | Uint8Array<ArrayBuffer>);
+      const reply = echo ? [70, msg[1], {}, ...msg.slice(4)] : [70, msg[1], {}, [3]];
+      ws.send(ser.encode(reply) as string | Uint8Array<ArrayBuffer>);
     };
   }
 
-  static async connect(baseUrl: string, ser: Serializer): Promise<RelayCallee> {
-    return new RelayCallee(await open(new URL("callee", baseUrl).href), ser);
+  static async connect(baseUrl: string, ser: Serializer, echo = false): Promise<RelayCallee> {
+    return new RelayCallee(await open(new URL("callee", baseUrl).href), ser, echo);
   }
 
   close(): Promise<void> {

@@ -24,7 +24,7 @@ function e2eRow(l: Line): string[] | undefined {
       return [`rpc ${ser} ${l.callers}x${l.inflight}`, num(l.calls_per_s, "/s"), num(l.p50_ms), num(l.p99_ms), "", num(l.ratio_vs_relay)];
     case "rpc_cpu":
       return [
-        `rpc ${ser} @${l.offered_calls_per_s}/s`,
+        `rpc ${ser} @${l.offered_calls_per_s}/s${l.call_bytes !== undefined ? ` ${l.call_bytes} B` : ""}`,
         num(l.achieved_calls_per_s, "/s"),
         num(l.p50_ms),
         num(l.p99_ms),

@@ -27,7 +27,7 @@ import { CpuMeter, NoiseMeter } from "./_cpu.ts";
 import { closedLoop, type LoadResult, paced, type PacedResult, type Phases } from "./_load.ts";
 import { pubSubRig } from "./_pubsub.ts";
 import { type Emit, note } from "./_report.ts";
-import { relayRig, wampRig } from "./_rigs.ts";
+import { type CallPayload, KIB_PAYLOAD, payloadBytes, relayRig, SMALL_PAYLOAD, wampRig } from "./_rigs.ts";
 import { runtime } from "./_runtime.ts";
 import { median, round, sig } from "./_stats.ts";
 
@@ -58,7 +58,8 @@ export async function runE2e(opts: E2eOptions, emit: Emit): Promise<void> {
   try {
     for (const ser of [jsonSerializer, msgpackSerializer]) {
       await rpcShapes(router, relay, ser, alt, emit);
-      await routerCpu(router, relay, ser, alt, emit);
+      await routerCpu(router, relay, ser, alt, emit, SMALL_PAYLOAD);
+      await routerCpu(router, relay, ser, alt, emit, KIB_PAYLOAD);
       await pubSub(router, relay, ser, opts.seconds, emit);
     }
   } finally {
@@ -73,9 +74,10 @@ async function withRigs<T>(
   ser: Serializer,
   callers: number,
   run: (relaySide: Side, routerSide: Side) => Promise<T>,
+  p: CallPayload = SMALL_PAYLOAD,
 ): Promise<T> {
-  const relayR = await relayRig(relay.url, ser, callers);
-  const routerR = await wampRig(router.url, ser, callers);
+  const relayR = await relayRig(relay.url, ser, callers, p);
+  const routerR = await wampRig(router.url, ser, callers, p);
   try {
     return await run({ server: relay, rig: relayR }, { server: router, rig: routerR });
   } finally {
@@ -118,10 +120,18 @@ async function rpcShapes(router: ServerChild, relay: ServerChild, ser: Serialize
   }
 }
 
-async function routerCpu(router: ServerChild, relay: ServerChild, ser: Serializer, alt: AlternateOptions, emit: Emit) {
-  note(`rpc ${ser.name} at ${FIXED_RATE} calls/s: relay and router in turns (CPU per call)`);
+async function routerCpu(
+  router: ServerChild,
+  relay: ServerChild,
+  ser: Serializer,
+  alt: AlternateOptions,
+  emit: Emit,
+  p: CallPayload,
+) {
+  const bytes = payloadBytes(ser, p);
+  note(`rpc ${ser.name} at ${FIXED_RATE} calls/s, ${bytes}-byte CALL: relay and router in turns (CPU per call)`);
   const open: Load<PacedResult> = (rig, phases) => paced(rig.callers, FIXED_RATE, MAX_OUTSTANDING, phases);
-  const [base, wamp] = await withRigs(router, relay, ser, FIXED_CALLERS, (a, b) => alternate(a, b, open, alt));
+  const [base, wamp] = await withRigs(router, relay, ser, FIXED_CALLERS, (a, b) => alternate(a, b, open, alt), p);
   const ratios = cpuRatios(base, wamp);
   const usPerCall = (t: Totals<PacedResult>) => (t.serverCpuS * 1e6) / t.completed;
   emit({
@@ -130,6 +140,7 @@ async function routerCpu(router: ServerChild, relay: ServerChild, ser: Serialize
     serializer: ser.name,
     callers: FIXED_CALLERS,
     offered_calls_per_s: FIXED_RATE,
+    call_bytes: bytes,
     achieved_calls_per_s: round(perSecond(wamp)),
     skipped: wamp.windows.reduce((n, w) => n + w.skipped, 0),
     router_cpu_us_per_call: sig(usPerCall(wamp)),
