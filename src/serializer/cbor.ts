@@ -7,8 +7,9 @@
 
 import { Encoder, type Options } from "cbor-x";
 import { decodeFailure, decodeFromScratch, plainBytes, wideIntegersToBigInt } from "./msgpack.ts";
-import { cborTailBytes, joinCborTail } from "./cbor_tail.ts";
-import type { RawTail, Serializer } from "./types.ts";
+import { binaryTailMethods } from "./binary_tail.ts";
+import { cborTailBytes } from "./cbor_tail.ts";
+import type { Serializer } from "./types.ts";
 
 // Options missing from cbor-x's `Options` type are accepted by its constructor all the same.
 const options: Options & { int64AsNumber: boolean; useTag259ForMaps: boolean } = {
@@ -54,18 +55,5 @@ export const cborSerializer: Serializer = {
     return value;
   },
 
-  tail(frame: Uint8Array | string, from: number, count: number): RawTail | undefined {
-    if (typeof frame === "string") return undefined;
-    const encoded = cborTailBytes(frame, from, count);
-    return encoded === undefined ? undefined : { serializer: "cbor", count, encoded };
-  },
-
-  encodeWithTail(message: readonly unknown[], tail: RawTail): Uint8Array {
-    if (tail.serializer === "cbor" && typeof tail.encoded !== "string") {
-      const leading = message.length - tail.count;
-      const joined = joinCborTail(encode(message.slice(0, leading)), leading, tail.encoded, tail.count);
-      if (joined) return joined;
-    }
-    return encode(message);
-  },
+  ...binaryTailMethods({ name: "cbor", cut: cborTailBytes, headerBase: 0x80, headerLimit: 24 }, encode),
 };

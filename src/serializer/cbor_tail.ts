@@ -68,17 +68,3 @@ export function cborTailBytes(b: Uint8Array, from: number, count: number): Uint8
   if (p < 0 || p >= b.length) return undefined;
   return skipCborItems(b, p, count, true) === b.length ? b.subarray(p) : undefined;
 }
-
-/**
- * `encodedHead` (the encoding of the leading items, an array of fewer than 24) followed by the
- * tail's items under one array header; undefined if it does not start with such a header.
- */
-export function joinCborTail(encodedHead: Uint8Array, leading: number, tail: Uint8Array, count: number): Uint8Array | undefined {
-  const total = leading + count;
-  if (encodedHead[0] !== (0x80 | leading) || total > 23) return undefined;
-  const out = new Uint8Array(encodedHead.length + tail.length);
-  out.set(encodedHead);
-  out[0] = 0x80 | total;
-  out.set(tail, encodedHead.length);
-  return out;
-}

@@ -5,8 +5,9 @@
  */
 
 import { C1, Packr } from "msgpackr";
-import { joinMsgpackTail, msgpackTailBytes } from "./msgpack_tail.ts";
-import type { RawTail, Serializer } from "./types.ts";
+import { binaryTailMethods } from "./binary_tail.ts";
+import { msgpackTailBytes } from "./msgpack_tail.ts";
+import type { Serializer } from "./types.ts";
 
 /**
  * msgpackr and cbor-x write every integer outside the 32-bit range as a float64. JavaScript
@@ -152,18 +153,5 @@ export const msgpackSerializer: Serializer = {
     return value;
   },
 
-  tail(frame: Uint8Array | string, from: number, count: number): RawTail | undefined {
-    if (typeof frame === "string") return undefined;
-    const encoded = msgpackTailBytes(frame, from, count);
-    return encoded === undefined ? undefined : { serializer: "msgpack", count, encoded };
-  },
-
-  encodeWithTail(message: readonly unknown[], tail: RawTail): Uint8Array {
-    if (tail.serializer === "msgpack" && typeof tail.encoded !== "string") {
-      const leading = message.length - tail.count;
-      const joined = joinMsgpackTail(encode(message.slice(0, leading)), leading, tail.encoded, tail.count);
-      if (joined) return joined;
-    }
-    return encode(message);
-  },
+  ...binaryTailMethods({ name: "msgpack", cut: msgpackTailBytes, headerBase: 0x90, headerLimit: 16 }, encode),
 };

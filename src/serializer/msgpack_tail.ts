@@ -75,17 +75,3 @@ export function msgpackTailBytes(b: Uint8Array, from: number, count: number): Ui
   // The tail must be exactly the rest of the frame: nothing may trail the array.
   return skipMsgpackValues(b, p, count, true) === b.length ? b.subarray(p) : undefined;
 }
-
-/**
- * `head` (the encoding of the leading elements, an array of fewer than 16) followed by the
- * tail's elements, under one array header; undefined if `head` is not a fixarray.
- */
-export function joinMsgpackTail(head: Uint8Array, leading: number, tail: Uint8Array, count: number): Uint8Array | undefined {
-  const total = leading + count;
-  if (head[0] !== (0x90 | leading) || total > 15) return undefined;
-  const out = new Uint8Array(head.length + tail.length);
-  out.set(head);
-  out[0] = 0x90 | total;
-  out.set(tail, head.length);
-  return out;
-}
