@@ -38,9 +38,7 @@ export class MessagePeer implements Peer {
     let frame = cache?.get(this.#key);
     if (frame === undefined) {
       try {
-        frame = tail !== undefined && tail.serializer === this.#ser.name
-          ? this.#ser.encodeWithTail(message, tail)
-          : this.#ser.encode(message);
+        frame = tail === undefined ? this.#ser.encode(message) : this.#ser.encodeWithTail(message, tail);
       } catch {
         return "unencodable";
       }

@@ -25,7 +25,7 @@ export interface Peer {
   /**
    * Encodes and sends. Never throws; the caller decides what an undeliverable message means.
    * With a `tail` of this peer's serializer, the message's last elements are sent as those
-   * bytes instead of being encoded again.
+   * bytes instead of being encoded again (a tail of another serializer is ignored).
    */
   send(message: readonly unknown[], cache?: FrameCache, tail?: RawTail): PeerSendResult;
   /** The raw trailing elements of a frame this peer received (serializer.ts `tail`). */

@@ -40,9 +40,7 @@ class RawSocketPeer implements Peer {
     if (frame === undefined) {
       let encoded: Uint8Array | string;
       try {
-        encoded = tail !== undefined && tail.serializer === this.#ser.name
-          ? this.#ser.encodeWithTail(message, tail)
-          : this.#ser.encode(message);
+        encoded = tail === undefined ? this.#ser.encode(message) : this.#ser.encodeWithTail(message, tail);
       } catch {
         return "unencodable";
       }
