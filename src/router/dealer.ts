@@ -208,7 +208,8 @@ export class Dealer {
     const fail = (uri: string, why: string): void => {
       caller.send(errorMessage(C.CALL, requestId, uri, why));
     };
-    const active = this.#byCaller.get(caller)?.get(requestId);
+    const pending = this.#byCaller.get(caller);
+    const active = pending?.get(requestId);
     if (active) {
       this.#continueCall(active, options, procedure, args, kwargs);
       return;
@@ -216,7 +217,7 @@ export class Dealer {
     // A chunk for a progressive call that already ended is dropped quietly.
     if (this.#finished.get(caller)?.has(requestId)) return;
 
-    const inFlight = this.#byCaller.get(caller)?.size ?? 0;
+    const inFlight = pending?.size ?? 0;
     if (inFlight >= this.#ctx.limits.pendingCallsPerSession) {
       return fail(E_LIMIT_PENDING_CALLS, `this session has ${inFlight} calls in flight, the limit`);
     }
@@ -235,10 +236,13 @@ export class Dealer {
     if (opts.discloseMe && !this.#allowDisclose) {
       return fail("wamp.error.option_disallowed.disclose_me", "this realm does not allow callers to disclose themselves");
     }
-    if (!isValidUri(procedure, this.#ctx.uriCheck)) {
+    const reg = this.#table.best(procedure);
+    // A procedure that names an exact registration passed this very check when it was
+    // registered; only other URIs need the (regular expression) check on the call path.
+    const knownValid = reg !== undefined && reg.match === "exact";
+    if (!knownValid && !isValidUri(procedure, this.#ctx.uriCheck)) {
       return fail(U.E_INVALID_URI, `"${procedure}" is not a valid procedure URI`);
     }
-    const reg = this.#table.best(procedure);
     if (!reg) return fail(U.E_NO_SUCH_PROCEDURE, `no callee registered "${procedure}"`);
     const callee = opts.rkey !== undefined ? pickPartition(reg, opts.rkey) : pickCallee(reg, this.#ctx.random);
     if (opts.progress && !supportsProgressiveInvocations(callee)) {
