@@ -17,7 +17,7 @@ import type { HistoryQuery } from "./history_query.ts";
 import type { KeptEvent } from "./kept_event.ts";
 import { E_LIMIT_SUBSCRIPTIONS } from "./limits.ts";
 import { announcesPassthru } from "./passthru.ts";
-import { errorMessage, payload, PUBLISH_FIXED } from "./messages.ts";
+import { appendPayload, errorMessage, PUBLISH_FIXED } from "./messages.ts";
 import { matchPolicyOf, PatternIndex } from "./pattern_index.ts";
 import { parsePublishOptions, publicationDetails } from "./publish_options.ts";
 import type { RealmContext } from "./realm_context.ts";
@@ -199,14 +199,14 @@ export class Broker {
     }
     const publication = randomId53(this.#ctx.random);
     const details = publicationDetails(opts, session);
-    const body = payload(args, kwargs);
     for (const sub of this.#index.matches(topic)) {
       // Spec "Pattern-based Subscription": pattern subscribers learn the concrete topic.
       const d = sub.match === "exact" ? details : { ...details, topic };
-      const event = [C.EVENT, sub.id, publication, d, ...body];
+      const event: unknown[] = [C.EVENT, sub.id, publication, d];
+      const n = appendPayload(event, args, kwargs);
       const cache: FrameCache = new Map();
       // Subscribers with the publisher's serializer get its payload bytes as they came.
-      const tail = session.inboundTail(PUBLISH_FIXED, body.length);
+      const tail = session.inboundTail(PUBLISH_FIXED, n);
       for (const s of sub.subscribers) {
         // Spec "Publisher Exclusion" and "Subscriber Black- and Whitelisting".
         if (opts.excludeMe && s === session) continue;
@@ -251,7 +251,9 @@ export class Broker {
     for (const ev of this.#retained.forSubscriber(sub.uri, sub.match, session)) {
       const details: Dict = { ...ev.details, retained: true };
       if (sub.match !== "exact") details["topic"] = ev.topic;
-      session.send([C.EVENT, sub.id, ev.publication, details, ...payload(ev.args, ev.kwargs)]);
+      const event: unknown[] = [C.EVENT, sub.id, ev.publication, details];
+      appendPayload(event, ev.args, ev.kwargs);
+      session.send(event);
     }
   }
 

@@ -11,11 +11,11 @@ import type { Session } from "../session/session.ts";
 import * as C from "../wamp/codes.ts";
 import { isReservedUri, isValidUri, type MatchPolicy, reservedNamespace } from "../wamp/uri_check.ts";
 import * as U from "../wamp/uris.ts";
-import type { Dict } from "../wamp/validate.ts";
+import { type Dict, isEmptyDict } from "../wamp/validate.ts";
 import { type CallOptions, parseCallOptions } from "./call_options.ts";
 import { pickCallee, pickPartition } from "./callee_selection.ts";
 import { E_LIMIT_PENDING_CALLS, E_LIMIT_REGISTRATIONS } from "./limits.ts";
-import { CALL_FIXED, ERROR_FIXED, errorMessage, payload, YIELD_FIXED } from "./messages.ts";
+import { appendPayload, CALL_FIXED, ERROR_FIXED, errorMessage, NO_DETAILS, YIELD_FIXED } from "./messages.ts";
 import { describe } from "./value_text.ts";
 import { announcesPassthru, passthruOptions } from "./passthru.ts";
 import { matchPolicyOf } from "./pattern_index.ts";
@@ -252,14 +252,14 @@ export class Dealer {
       return fail(U.E_FEATURE_NOT_SUPPORTED, "the callee does not support payload passthru mode");
     }
     const calleeOptions = reg.calleeOptions.get(callee)!;
-    const details = this.#invocationDetails(caller, callee, reg, procedure, opts, calleeOptions.discloseCaller);
     // The callee enforces the timeout itself when it asked to at registration and can.
     const forwardTimeout = opts.timeout > 0 && calleeOptions.forwardTimeout && callee.hasFeature("callee", "call_timeout");
-    if (forwardTimeout) details["timeout"] = opts.timeout;
+    const details = this.#invocationDetails(caller, callee, reg, procedure, opts, calleeOptions.discloseCaller, forwardTimeout);
 
     const invocationId = callee.nextInvocationId();
-    const body = payload(args, kwargs);
-    const sent = callee.send([C.INVOCATION, invocationId, reg.id, details, ...body], undefined, caller.inboundTail(CALL_FIXED, body.length));
+    const invocation: unknown[] = [C.INVOCATION, invocationId, reg.id, details];
+    const n = appendPayload(invocation, args, kwargs);
+    const sent = callee.send(invocation, undefined, caller.inboundTail(CALL_FIXED, n));
     const failure = undeliverable(sent, "the call", "callee");
     if (failure) return fail(failure[0], failure[1]);
     const inv: Invocation = {
@@ -288,6 +288,7 @@ export class Dealer {
     procedure: string,
     opts: CallOptions,
     calleeWantsCaller: boolean,
+    forwardTimeout: boolean,
   ): Dict {
     const details: Dict = {};
     // Spec "Pattern-based Registration": the concrete URI MUST be given for pattern matches.
@@ -308,7 +309,8 @@ export class Dealer {
     }
     if (opts.progress) details["progress"] = true;
     if (opts.ppt) Object.assign(details, opts.ppt);
-    return details;
+    if (forwardTimeout) details["timeout"] = opts.timeout;
+    return isEmptyDict(details) ? NO_DETAILS : details;
   }
 
   /** A further CALL chunk with the request id of a call in flight. */
@@ -327,10 +329,9 @@ export class Dealer {
     const more = options["progress"] === true;
     if (!more) inv.inputOpen = false;
     if (inv.canceling) return;
-    const details: Dict = more ? { progress: true } : {};
-    const body = payload(args, kwargs);
-    const tail = inv.caller.inboundTail(CALL_FIXED, body.length);
-    inv.callee.send([C.INVOCATION, inv.invocationId, inv.registration.id, details, ...body], undefined, tail);
+    const invocation: unknown[] = [C.INVOCATION, inv.invocationId, inv.registration.id, more ? { progress: true } : NO_DETAILS];
+    const n = appendPayload(invocation, args, kwargs);
+    inv.callee.send(invocation, undefined, inv.caller.inboundTail(CALL_FIXED, n));
   }
 
   /** YIELD from a callee: a progressive or final result. */
@@ -355,16 +356,14 @@ export class Dealer {
       inv.caller.send(errorMessage(C.CALL, inv.callRequestId, U.E_FEATURE_NOT_SUPPORTED, why));
       return;
     }
-    const details: Dict = ppt.kind === "ppt" ? { ...ppt.details } : {};
     if (options["progress"] === true) {
       // Progressive results go only to callers that asked for them (spec leaves the rest
       // open; dropping is what Nexus does and the safest).
       if (!inv.receiveProgress) return;
-      details["progress"] = true;
       this.#armTimeout(inv);
-      const body = payload(args, kwargs);
-      const tail = callee.inboundTail(YIELD_FIXED, body.length);
-      const sent = inv.caller.send([C.RESULT, inv.callRequestId, details, ...body], undefined, tail);
+      const result: unknown[] = [C.RESULT, inv.callRequestId, { ...(ppt.kind === "ppt" ? ppt.details : {}), progress: true }];
+      const n = appendPayload(result, args, kwargs);
+      const sent = inv.caller.send(result, undefined, callee.inboundTail(YIELD_FIXED, n));
       const failure = undeliverable(sent, "the progressive result", "caller");
       if (failure) {
         this.#finish(inv);
@@ -373,9 +372,9 @@ export class Dealer {
       return;
     }
     this.#finish(inv);
-    const body = payload(args, kwargs);
-    const tail = callee.inboundTail(YIELD_FIXED, body.length);
-    const sent = inv.caller.send([C.RESULT, inv.callRequestId, details, ...body], undefined, tail);
+    const result: unknown[] = [C.RESULT, inv.callRequestId, ppt.kind === "ppt" ? { ...ppt.details } : NO_DETAILS];
+    const n = appendPayload(result, args, kwargs);
+    const sent = inv.caller.send(result, undefined, callee.inboundTail(YIELD_FIXED, n));
     const failure = undeliverable(sent, "the result", "caller");
     if (failure) inv.caller.send(errorMessage(C.CALL, inv.callRequestId, failure[0], failure[1]));
   }
@@ -385,9 +384,9 @@ export class Dealer {
     const inv = this.#find(callee, invocationId, "ERROR");
     if (!inv) return;
     this.#finish(inv);
-    const body = payload(args, kwargs);
-    const tail = callee.inboundTail(ERROR_FIXED, body.length);
-    const sent = inv.caller.send([C.ERROR, C.CALL, inv.callRequestId, details, uri, ...body], undefined, tail);
+    const message: unknown[] = [C.ERROR, C.CALL, inv.callRequestId, details, uri];
+    const n = appendPayload(message, args, kwargs);
+    const sent = inv.caller.send(message, undefined, callee.inboundTail(ERROR_FIXED, n));
     const failure = undeliverable(sent, "the callee's error", "caller");
     if (failure) inv.caller.send(errorMessage(C.CALL, inv.callRequestId, failure[0], failure[1]));
   }

@@ -50,7 +50,8 @@ export class RegistrationTable {
 
   /** The registration a CALL of `uri` goes to, by the spec's precedence. */
   best(uri: string): Registration | undefined {
-    return this.#index.best(uri)?.value;
+    // Most calls name an exact registration: one map lookup, no match record.
+    return this.#index.get(uri, "exact") ?? this.#index.best(uri)?.value;
   }
 
   all(): IterableIterator<Registration> {

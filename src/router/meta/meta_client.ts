@@ -15,7 +15,7 @@ import { LocalPeer } from "../../session/local_peer.ts";
 import { Session, type SessionHost } from "../../session/session.ts";
 import * as C from "../../wamp/codes.ts";
 import { type Dict, isDict, isId, MAX_ID } from "../../wamp/validate.ts";
-import { payload } from "../messages.ts";
+import { appendPayload } from "../messages.ts";
 import { E_RUNTIME_ERROR, type MetaCall, MetaError, type MetaHandler, type MetaResult } from "./call.ts";
 
 /** Roles the meta session announces in HELLO. */
@@ -73,7 +73,9 @@ export class MetaClient {
    */
   publish(topic: string, args: unknown[], kwargs?: Dict, options: Dict = {}): void {
     this.#enqueue(() => {
-      this.session.receive([C.PUBLISH, this.#nextRequestId(), options, topic, ...payload(args, kwargs)]);
+      const publish: unknown[] = [C.PUBLISH, this.#nextRequestId(), options, topic];
+      appendPayload(publish, args, kwargs);
+      this.session.receive(publish);
     });
   }
 
@@ -138,7 +140,9 @@ export class MetaClient {
   }
 
   #yield(invocationId: number, result: MetaResult | void): void {
-    this.session.receive([C.YIELD, invocationId, {}, ...payload(result?.args, result?.kwargs)]);
+    const yielded: unknown[] = [C.YIELD, invocationId, {}];
+    appendPayload(yielded, result?.args, result?.kwargs);
+    this.session.receive(yielded);
   }
 
   #fail(invocationId: number, e: unknown): void {
