@@ -22,7 +22,8 @@ export const SMALL_PAYLOAD: CallPayload = { args: ARGS, kwargs: KWARGS };
 
 /**
  * About 1 KiB of mixed values, encoded: past the size from which the router forwards a payload
- * between peers of one serializer without encoding it again (src/session/session.ts).
+ * between peers of one serializer without encoding it again (src/serializer/types.ts
+ * `CUT_MIN_LENGTH`).
  */
 export const KIB_PAYLOAD: CallPayload = {
   args: [1, 2, Array.from({ length: 24 }, (_, i) => ({ id: i, name: `item-${i}`, ok: i % 2 === 0 }))],

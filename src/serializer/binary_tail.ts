@@ -30,7 +30,7 @@ export function binaryTailMethods(
     encodeWithTail(message: readonly unknown[], tail: RawTail): Uint8Array {
       const leading = message.length - tail.count;
       const total = message.length;
-      if (tail.serializer !== name || typeof tail.encoded === "string" || total >= headerLimit) return encode(message);
+      if (tail.serializer !== name || !(tail.encoded instanceof Uint8Array) || total >= headerLimit) return encode(message);
       const head = encode(message.slice(0, leading));
       // The encoder writes a short array with the one-byte header; anything else is re-encoded whole.
       if (head[0] !== (headerBase | leading)) return encode(message);

@@ -72,6 +72,28 @@ function encode(message: readonly unknown[]): string {
   return JSON.stringify(binaryToStrings(message));
 }
 
+/**
+ * Encodes a message whose last `clean` elements came unchanged from a JSON frame without binary
+ * strings: JSON.parse made them, so they hold no Uint8Array and no string starting with U+0000,
+ * and only the leading elements need binaryToStrings. The walk costs as much as the encoding
+ * itself for a small message.
+ */
+function encodeWithCleanTail(message: readonly unknown[], clean: number): string {
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < message.length - clean; i++) {
+    const item = message[i];
+    const mapped = binaryToStrings(item);
+    if (mapped !== item) {
+      copy ??= message.slice();
+      copy[i] = mapped;
+    }
+  }
+  return JSON.stringify(copy ?? message);
+}
+
+/** The uncut tails of small clean frames, one per element count (1 or 2; 0 is never asked). */
+const CLEAN_TAILS: readonly RawTail[] = [0, 1, 2].map((count) => Object.freeze({ serializer: "json", count, encoded: undefined }));
+
 export const jsonSerializer: Serializer = {
   name: "json",
   binary: false,
@@ -94,8 +116,16 @@ export const jsonSerializer: Serializer = {
     return encoded === undefined ? undefined : { serializer: "json", count, encoded };
   },
 
+  uncutTail(frame: Uint8Array | string, count: number): RawTail | undefined {
+    // As in decode: a binary string shows up as the escape; without one, the tail is clean.
+    // A byte frame (RawSocket) would need a search of its bytes; it is encoded as usual.
+    if (typeof frame !== "string" || frame.includes("\\u0000")) return undefined;
+    return CLEAN_TAILS[count] ?? { serializer: "json", count, encoded: undefined };
+  },
+
   encodeWithTail(message: readonly unknown[], tail: RawTail): string {
-    if (tail.serializer !== "json" || typeof tail.encoded !== "string") return encode(message);
+    if (tail.serializer !== "json" || tail.encoded instanceof Uint8Array) return encode(message);
+    if (tail.encoded === undefined) return encodeWithCleanTail(message, tail.count);
     return joinJsonTail(encode(message.slice(0, message.length - tail.count)), tail.encoded);
   },
 };

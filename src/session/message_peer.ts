@@ -6,7 +6,7 @@
 import type { ConnectionSink, MessageConnection } from "../platform/transport.ts";
 import { splitBatch, wrapBatch } from "../serializer/batched.ts";
 import type { Framing } from "../serializer/registry.ts";
-import type { RawTail, Serializer } from "../serializer/types.ts";
+import { payloadTail, type RawTail, type Serializer } from "../serializer/types.ts";
 import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
 
 export class MessagePeer implements Peer {
@@ -51,7 +51,7 @@ export class MessagePeer implements Peer {
   }
 
   rawTail(frame: Uint8Array | string, from: number, count: number): RawTail | undefined {
-    return this.#ser.tail(frame, from, count);
+    return payloadTail(this.#ser, frame, from, count);
   }
 
 

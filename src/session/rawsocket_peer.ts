@@ -7,7 +7,7 @@ import { RawSocketServerProtocol } from "../framing/rawsocket.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { ByteConnection, ConnectionSink } from "../platform/transport.ts";
 import { rawSocketSerializerSupported, serializerForRawSocketId } from "../serializer/registry.ts";
-import type { RawTail, Serializer } from "../serializer/types.ts";
+import { payloadTail, type RawTail, type Serializer } from "../serializer/types.ts";
 import type { MessageHandler } from "./message_peer.ts";
 import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
 
@@ -58,7 +58,7 @@ class RawSocketPeer implements Peer {
   }
 
   rawTail(frame: Uint8Array | string, from: number, count: number): RawTail | undefined {
-    return this.#ser.tail(frame, from, count);
+    return payloadTail(this.#ser, frame, from, count);
   }
 
   /** Spec "RawSocket": a PING is answered with exactly one PONG, which counts as activity. */

@@ -18,14 +18,6 @@ import type { MessageHandler } from "./message_peer.ts";
 import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
 import type { RawTail } from "../serializer/types.ts";
 
-/**
- * Frames shorter than this are encoded afresh rather than forwarded in part: cutting, joining
- * and (for JSON) flattening the joined string cost about as much as encoding a small payload
- * (in-memory round trip on Bun: +15 % with ~60-byte frames), while from a few hundred bytes on
- * re-encoding costs several times more (745-byte JSON frame: 2.8 us to encode, 0.3 us to join).
- */
-const RAW_TAIL_MIN_LENGTH = 512;
-
 /** What a session needs from the router that owns it. */
 export interface SessionHost {
   readonly clock: Clock;
@@ -271,14 +263,15 @@ export class Session implements MessageHandler {
 
   /**
    * The payload of the message being handled, as received: its last `count` elements, which
-   * must follow exactly `from` others. Only while that message is handled (the bytes are a
-   * view of its frame); undefined when there is no frame (internal sessions) or the
-   * serializer cannot cut it out. A fan-out asks once per subscription: the answer is kept.
+   * must follow exactly `from` others (serializer/types.ts `payloadTail`: cut out of a long
+   * frame, or an uncut tail that spares a short one's re-encoding some work). Only while that
+   * message is handled (the bytes are a view of its frame); undefined when there is no frame
+   * (internal sessions) or the serializer offers nothing. A fan-out asks once per
+   * subscription: the answer is kept.
    */
   inboundTail(from: number, count: number): RawTail | undefined {
     const frame = this.#frame;
     if (frame === undefined || count === 0 || this.#frameElements !== from + count) return undefined;
-    if ((typeof frame === "string" ? frame.length : frame.byteLength) < RAW_TAIL_MIN_LENGTH) return undefined;
     if (this.#tail === undefined || (this.#tail !== null && this.#tail.count !== count)) {
       this.#tail = this.peer.rawTail?.(frame, from, count) ?? null;
     }
@@ -382,7 +375,11 @@ export class Session implements MessageHandler {
           if (requestId > this.lastRequestId) this.lastRequestId = requestId;
           return;
         }
-        if (code === C.CALL && realm.isCallContinuation(this, requestId)) {
+        if (requestId > this.lastRequestId && !realm.strictRequestIds) {
+          // The common case, checked first: a follow-up chunk of a progressive call reuses an
+          // id already seen, so a new highest id never needs the dealer's continuation lookup.
+          this.lastRequestId = requestId;
+        } else if (code === C.CALL && realm.isCallContinuation(this, requestId)) {
           // Spec "Progressive Call Invocations": follow-up chunks reuse the first CALL's id.
         } else if (realm.strictRequestIds) {
           const expected = this.lastRequestId >= MAX_ID ? 1 : this.lastRequestId + 1;
@@ -392,8 +389,6 @@ export class Session implements MessageHandler {
             );
             return;
           }
-          this.lastRequestId = requestId;
-        } else if (requestId > this.lastRequestId) {
           this.lastRequestId = requestId;
         }
         this.realm!.dispatch(this, code, msg);

@@ -14,7 +14,7 @@ import { jsonSerializer } from "../../src/serializer/json.ts";
 import { jsonTailText } from "../../src/serializer/json_tail.ts";
 import { msgpackSerializer } from "../../src/serializer/msgpack.ts";
 import { msgpackTailBytes, skipMsgpackValues } from "../../src/serializer/msgpack_tail.ts";
-import type { RawTail, Serializer } from "../../src/serializer/types.ts";
+import { CUT_MIN_LENGTH, payloadTail, type RawTail, type Serializer } from "../../src/serializer/types.ts";
 
 const ALL: readonly Serializer[] = [jsonSerializer, msgpackSerializer, cborSerializer];
 const BINARY: readonly Serializer[] = [msgpackSerializer, cborSerializer];
@@ -36,7 +36,8 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** True when `part` holds exactly the last `part.length` bytes (or characters) of `whole`. */
-function isSuffix(part: Uint8Array | string, whole: Uint8Array | string): boolean {
+function isSuffix(part: Uint8Array | string | undefined, whole: Uint8Array | string): boolean {
+  if (part === undefined) return false;
   if (typeof part === "string" || typeof whole === "string") {
     return typeof part === "string" && typeof whole === "string" && whole.endsWith(part);
   }
@@ -679,4 +680,52 @@ test("msgpack and cbor: a tail with a string that is not well-formed UTF-8 is no
   // The same frames with valid UTF-8 (U+00E9) are cut.
   assert.ok(msgpackSerializer.tail(fromHex("96 30 01 80 a175 91 a2c3a9 80"), 4, 2));
   assert.ok(cborSerializer.tail(fromHex("86 1830 01 a0 6175 81 62c3a9 a0"), 4, 2));
+});
+
+// ---- 5. short frames: not cut; a clean JSON payload skips the binary conversion ---------------
+
+test("payloadTail cuts only frames of CUT_MIN_LENGTH or more; shorter ones get at most an uncut tail", () => {
+  const small = [48, 7, {}, "u", [1, "x"], { k: "v" }];
+  const big = [48, 7, {}, "u", ["x".repeat(CUT_MIN_LENGTH)], { k: "v" }];
+  for (const ser of ALL) {
+    const t = payloadTail(ser, ser.encode(big), 4, 2);
+    assert.ok(t && t.encoded !== undefined, `${ser.name}: a long frame is cut`);
+    const s = payloadTail(ser, ser.encode(small), 4, 2);
+    if (ser === jsonSerializer) assert.deepStrictEqual(s, { serializer: "json", count: 2, encoded: undefined });
+    else assert.equal(s, undefined, `${ser.name} has no conversions to skip`);
+  }
+});
+
+test("json: an uncut tail is offered only for text frames without a binary string", () => {
+  assert.deepStrictEqual(jsonSerializer.uncutTail!('[70,1,{},[1]]', 1), { serializer: "json", count: 1, encoded: undefined });
+  // "\u0000" + base64 is JSON's binary convention: the decoder made a Uint8Array there.
+  const withBinary = jsonSerializer.encode([70, 1, {}, [new Uint8Array([1, 2])]]);
+  assert.ok(typeof withBinary === "string" && withBinary.includes("\\u0000"));
+  assert.equal(jsonSerializer.uncutTail!(withBinary, 1), undefined);
+  // RawSocket delivers JSON as bytes.
+  assert.equal(jsonSerializer.uncutTail!(new TextEncoder().encode('[70,1,{},[1]]'), 1), undefined);
+});
+
+test("json: with an uncut tail the payload is taken as decoded, the head still gets its conversions", () => {
+  fc.assert(
+    fc.property(message6, prefix4, (msg, prefix) => {
+      // A payload as JSON.parse gives it: no Uint8Array, no string starting with U+0000.
+      const frame = jsonSerializer.encode(msg) as string;
+      const decoded = jsonSerializer.decode(frame) as unknown[];
+      const t = jsonSerializer.uncutTail!(frame, 2);
+      if (frame.includes("\\u0000")) {
+        assert.equal(t, undefined);
+        return;
+      }
+      assert.ok(t);
+      // The head may hold binary (details from a MessagePack peer): it is converted as usual.
+      const out = [...prefix, decoded[4], decoded[5]];
+      assert.equal(jsonSerializer.encodeWithTail(out, t), jsonSerializer.encode(out));
+    }),
+    fcOptions,
+  );
+  const t = jsonSerializer.uncutTail!('[48,1,{},"u",[1],{"a":2}]', 2)!;
+  const head = [68, 5, 6, { caller_authid: new Uint8Array([9]) }];
+  assert.deepStrictEqual(jsonSerializer.decode(jsonSerializer.encodeWithTail([...head, [1], { a: 2 }], t)), [...head, [1], { a: 2 }]);
+  assert.throws(() => jsonSerializer.encodeWithTail([68, 5, 6, { x: "\u0000no" }, [1], { a: 2 }], t), TypeError);
 });
