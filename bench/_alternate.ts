@@ -1,5 +1,5 @@
 /**
- * Measures the same load on two servers (the relay baseline and the router) in alternating
+ * Measures the same load on two servers (the relay baseline and the router), or more, in alternating
  * windows, A B A B A B, after a warm-up of each: on a noisy machine both then see the same
  * conditions, so their ratio holds even when the absolute figures drift. CPU of each server
  * (from /proc) and of this process is metered over each measured window and summed.
@@ -63,6 +63,16 @@ export async function alternate<R extends LoadResult>(
   load: Load<R>,
   opts: AlternateOptions,
 ): Promise<[Totals<R>, Totals<R>]> {
+  const [ta, tb] = await alternateAll([a, b], load, opts);
+  return [ta!, tb!];
+}
+
+/** As `alternate`, over any number of sides taking turns in the given order: A B C A B C ... */
+export async function alternateAll<R extends LoadResult>(
+  sides: readonly Side[],
+  load: Load<R>,
+  opts: AlternateOptions,
+): Promise<Totals<R>[]> {
   const fresh = (): Totals<R> => ({
     windows: [],
     completed: 0,
@@ -73,15 +83,16 @@ export async function alternate<R extends LoadResult>(
     genCpuS: 0,
     othersCpuS: 0,
   });
-  const totals: [Totals<R>, Totals<R>] = [fresh(), fresh()];
-  for (const side of [a, b]) await load(side.rig, { warmupMs: 0, measureMs: opts.warmupMs });
+  const totals = sides.map(fresh);
+  const pids = [...new Set(sides.map((s) => s.server.pid))];
+  for (const side of sides) await load(side.rig, { warmupMs: 0, measureMs: opts.warmupMs });
   const windowMs = (opts.seconds * 1000) / opts.rounds;
   for (let round = 0; round < opts.rounds; round++) {
-    for (const [i, side] of [a, b].entries()) {
+    for (const [i, side] of sides.entries()) {
       const t = totals[i]!;
       const server = new CpuMeter(side.server.pid);
       const gen = new CpuMeter("self");
-      const noise = new NoiseMeter([a.server.pid, b.server.pid, "self"]);
+      const noise = new NoiseMeter([...pids, "self"]);
       const r = await load(side.rig, {
         warmupMs: opts.leadInMs,
         measureMs: windowMs,

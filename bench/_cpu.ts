@@ -1,5 +1,5 @@
 /**
- * CPU time of a process from /proc/<pid>/stat (Linux): user + system time, in seconds.
+ * CPU time of a process from /proc (Linux): user + system time, in seconds.
  * @module
  */
 import { execFileSync } from "node:child_process";
@@ -20,18 +20,6 @@ export function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/**
- * CPU seconds `pid` (or "self") has used; NaN when /proc is not readable. Where the kernel
- * keeps per-thread scheduler statistics, the sum of /proc/<pid>/task/<tid>/schedstat (ns, all
- * live threads) is used: /proc/<pid>/stat counts in clock ticks (10 ms), too coarse for windows
- * of a second at a few percent of a core. Both count the same time (utime + stime is derived
- * from it), so the fallback only loses precision.
- */
-export function cpuSeconds(pid: number | "self"): number {
-  const precise = schedstatSeconds(pid);
-  return Number.isNaN(precise) ? statSeconds(pid) : precise;
-}
-
 /** utime + stime from /proc/<pid>/stat, in seconds (CLK_TCK ticks); NaN without /proc. */
 export function statSeconds(pid: number | "self"): number {
   let text: string;
@@ -48,29 +36,62 @@ export function statSeconds(pid: number | "self"): number {
   return (utime + stime) / clockTicks();
 }
 
-/** Sum of the first field (on-CPU ns) of every thread's schedstat, in seconds; NaN if unavailable. */
-function schedstatSeconds(pid: number | "self"): number {
+/**
+ * One reading of a process's CPU time: /proc/<pid>/stat (clock ticks, 10 ms: too coarse for
+ * windows of a second at a few percent of a core) and, where the kernel keeps per-thread
+ * scheduler statistics, each live thread's on-CPU time from /proc/<pid>/task/<tid>/schedstat
+ * (ns). The stat figure also counts threads that have exited; the thread figures do not.
+ */
+export interface CpuReading {
+  readonly statSeconds: number;
+  /** Seconds per thread id; undefined where schedstat is not available. */
+  readonly threads: ReadonlyMap<string, number> | undefined;
+}
+
+export function cpuReading(pid: number | "self"): CpuReading {
+  const stat = statSeconds(pid);
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return Number.NaN;
+    return { statSeconds: stat, threads: undefined };
   }
-  let ns = 0;
+  const threads = new Map<string, number>();
   for (const tid of tids) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      if (!Number.isFinite(ns)) return { statSeconds: stat, threads: undefined };
+      threads.set(tid, ns / 1e9);
     } catch {
-      // A thread that ended between the listing and the read; its time is gone from both.
+      // A thread that ended between the listing and the read: cpuSecondsBetween notices it.
     }
   }
-  return Number.isFinite(ns) && tids.length > 0 ? ns / 1e9 : Number.NaN;
+  return { statSeconds: stat, threads: threads.size > 0 ? threads : undefined };
+}
+
+/**
+ * CPU seconds used between two readings. Precise (the threads' schedstat) when every thread of
+ * the first reading is still there in the second; threads started in between count from zero.
+ * When a thread ended in between its last part is lost from schedstat (a runtime may stop a
+ * helper thread at any time, and summing live threads then goes backwards), so the coarse but
+ * complete stat figure is used for that window.
+ */
+export function cpuSecondsBetween(a: CpuReading, b: CpuReading): number {
+  if (a.threads === undefined || b.threads === undefined) return b.statSeconds - a.statSeconds;
+  let used = 0;
+  for (const [tid, s] of a.threads) {
+    const later = b.threads.get(tid);
+    if (later === undefined) return b.statSeconds - a.statSeconds;
+    used += later - s;
+  }
+  for (const [tid, s] of b.threads) if (!a.threads.has(tid)) used += s;
+  return used;
 }
 
 /** Measures the CPU seconds `pid` spends between start() and stop(), and the wall time. */
 export class CpuMeter {
   readonly #pid: number | "self";
-  #cpu0 = 0;
+  #cpu0: CpuReading = { statSeconds: 0, threads: undefined };
   #t0 = 0;
 
   constructor(pid: number | "self") {
@@ -78,13 +99,13 @@ export class CpuMeter {
   }
 
   start(): void {
-    this.#cpu0 = cpuSeconds(this.#pid);
+    this.#cpu0 = cpuReading(this.#pid);
     this.#t0 = performance.now();
   }
 
   /** CPU seconds used since start(), and the share of one core (0..n). */
   stop(): { cpuSeconds: number; corePct: number } {
-    const cpu = cpuSeconds(this.#pid) - this.#cpu0;
+    const cpu = cpuSecondsBetween(this.#cpu0, cpuReading(this.#pid));
     const wall = (performance.now() - this.#t0) / 1000;
     return { cpuSeconds: cpu, corePct: (100 * cpu) / wall };
   }
@@ -115,28 +136,24 @@ export function machineBusySeconds(): number {
 export class NoiseMeter {
   readonly #pids: readonly (number | "self")[];
   #busy0 = 0;
-  #ours0 = 0;
+  #ours0: CpuReading[] = [];
   #t0 = 0;
 
   constructor(pids: readonly (number | "self")[]) {
     this.#pids = pids;
   }
 
-  #ours(): number {
-    let sum = 0;
-    for (const p of this.#pids) sum += cpuSeconds(p);
-    return sum;
-  }
-
   start(): void {
     this.#busy0 = machineBusySeconds();
-    this.#ours0 = this.#ours();
+    this.#ours0 = this.#pids.map(cpuReading);
     this.#t0 = performance.now();
   }
 
   /** Others' CPU in seconds since start(), and as a share of one core. */
   stop(): { cpuSeconds: number; corePct: number } {
-    const others = machineBusySeconds() - this.#busy0 - (this.#ours() - this.#ours0);
+    let ours = 0;
+    this.#pids.forEach((p, i) => (ours += cpuSecondsBetween(this.#ours0[i]!, cpuReading(p))));
+    const others = machineBusySeconds() - this.#busy0 - ours;
     const wall = (performance.now() - this.#t0) / 1000;
     return { cpuSeconds: Math.max(0, others), corePct: (100 * Math.max(0, others)) / wall };
   }

@@ -28,6 +28,10 @@ function open(url: string): Promise<WebSocket> {
   });
 }
 
+function relayUrl(baseUrl: string, role: "caller" | "callee", ser: Serializer, minimal: boolean): string {
+  return new URL(minimal ? `min-${role}?ser=${ser.name}` : role, baseUrl).href;
+}
+
 function frameOf(data: string | ArrayBuffer): string | Uint8Array {
   return typeof data === "string" ? data : new Uint8Array(data);
 }
@@ -60,8 +64,9 @@ export class RelayCallee {
     };
   }
 
-  static async connect(baseUrl: string, ser: Serializer, echo = false): Promise<RelayCallee> {
-    return new RelayCallee(await open(new URL("callee", baseUrl).href), ser, echo);
+  /** `minimal`: through the relay's minimal dealer (bench/_minimal_dealer.ts) instead of the bare relay. */
+  static async connect(baseUrl: string, ser: Serializer, echo = false, minimal = false): Promise<RelayCallee> {
+    return new RelayCallee(await open(relayUrl(baseUrl, "callee", ser, minimal)), ser, echo);
   }
 
   close(): Promise<void> {
@@ -85,8 +90,8 @@ export class RelayCaller {
     };
   }
 
-  static async connect(baseUrl: string, ser: Serializer): Promise<RelayCaller> {
-    return new RelayCaller(await open(new URL("caller", baseUrl).href), ser);
+  static async connect(baseUrl: string, ser: Serializer, minimal = false): Promise<RelayCaller> {
+    return new RelayCaller(await open(relayUrl(baseUrl, "caller", ser, minimal)), ser);
   }
 
   request(args: unknown[], kwargs: Record<string, unknown>, done: () => void): void {

@@ -52,9 +52,10 @@ export async function wampRig(url: string, ser: Serializer, callers: number, p: 
   };
 }
 
-export async function relayRig(url: string, ser: Serializer, callers: number, p: CallPayload = SMALL_PAYLOAD): Promise<Rig> {
-  const callee = await RelayCallee.connect(url, ser, p !== SMALL_PAYLOAD);
-  const clients = await Promise.all(Array.from({ length: callers }, () => RelayCaller.connect(url, ser)));
+/** `minimal`: the relay's minimal dealer (bench/_minimal_dealer.ts) instead of the bare relay. */
+export async function relayRig(url: string, ser: Serializer, callers: number, p: CallPayload = SMALL_PAYLOAD, minimal = false): Promise<Rig> {
+  const callee = await RelayCallee.connect(url, ser, p !== SMALL_PAYLOAD, minimal);
+  const clients = await Promise.all(Array.from({ length: callers }, () => RelayCaller.connect(url, ser, minimal)));
   return {
     callers: clients.map((c) => ({ request: (done) => c.request(p.args, p.kwargs, done) })),
     close: async () => void (await Promise.all([callee, ...clients].map((c) => c.close()))),

@@ -28,7 +28,8 @@ function e2eRow(l: Line): string[] | undefined {
         num(l.achieved_calls_per_s, "/s"),
         num(l.p50_ms),
         num(l.p99_ms),
-        num(l.router_cpu_us_per_call, " us/call"),
+        // In parentheses: the minimal dealer's CPU per call over the relay's (the floor).
+        num(l.router_cpu_us_per_call, ` us/call (floor ${num(l.floor_ratio_vs_relay)})`),
         num(l.ratio_vs_relay),
       ];
     case "pubsub":

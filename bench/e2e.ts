@@ -11,6 +11,7 @@ import { msgpackSerializer } from "../src/serializer/msgpack.ts";
 import type { Serializer } from "../src/serializer/types.ts";
 import {
   alternate,
+  alternateAll,
   type AlternateOptions,
   cpuRatios,
   genCorePct,
@@ -129,9 +130,20 @@ async function routerCpu(
   p: CallPayload,
 ) {
   const bytes = payloadBytes(ser, p);
-  note(`rpc ${ser.name} at ${FIXED_RATE} calls/s, ${bytes}-byte CALL: relay and router in turns (CPU per call)`);
+  note(`rpc ${ser.name} at ${FIXED_RATE} calls/s, ${bytes}-byte CALL: relay, minimal dealer and router in turns (CPU per call)`);
   const open: Load<PacedResult> = (rig, phases) => paced(rig.callers, FIXED_RATE, MAX_OUTSTANDING, phases);
-  const [base, wamp] = await withRigs(router, relay, ser, FIXED_CALLERS, (a, b) => alternate(a, b, open, alt), p);
+  const rigs = [
+    await relayRig(relay.url, ser, FIXED_CALLERS, p),
+    await relayRig(relay.url, ser, FIXED_CALLERS, p, true),
+    await wampRig(router.url, ser, FIXED_CALLERS, p),
+  ];
+  let totals: Totals<PacedResult>[];
+  try {
+    totals = await alternateAll([{ server: relay, rig: rigs[0]! }, { server: relay, rig: rigs[1]! }, { server: router, rig: rigs[2]! }], open, alt);
+  } finally {
+    await Promise.all(rigs.map((r) => r.close()));
+  }
+  const [base, floor, wamp] = totals as [Totals<PacedResult>, Totals<PacedResult>, Totals<PacedResult>];
   const ratios = cpuRatios(base, wamp);
   const usPerCall = (t: Totals<PacedResult>) => (t.serverCpuS * 1e6) / t.completed;
   emit({
@@ -148,6 +160,10 @@ async function routerCpu(
     ratio_vs_relay: sig(median(ratios)),
     ratio_min: sig(Math.min(...ratios)),
     ratio_max: sig(Math.max(...ratios)),
+    // The minimal dealer: decode, correlate, encode (bench/_minimal_dealer.ts).
+    floor_cpu_us_per_call: sig(usPerCall(floor)),
+    floor_ratio_vs_relay: sig(median(cpuRatios(base, floor))),
+    ratio_vs_floor: sig(median(cpuRatios(floor, wamp))),
     p50_ms: sig(wamp.samples.quantile(0.5)),
     p99_ms: sig(wamp.samples.quantile(0.99)),
     relay_achieved_per_s: round(perSecond(base)),

@@ -6,6 +6,9 @@
  * a frame, pick a socket, write the frame), so its throughput and CPU per round trip are the
  * ceiling for a router on the same runtime and machine.
  *
+ * `/min-callee?ser=NAME` and `/min-caller?ser=NAME` serve the minimal dealer of
+ * bench/_minimal_dealer.ts (decode, correlate, encode again): the floor for CPU per call.
+ *
  * A socket on /echo gets each of its frames sent back to it: the baseline of the join benchmark
  * (bench/_joins.ts), a round trip with one hop like a client's to a router. Plain HTTP
  * `GET /_bench/memory` forces a GC and returns heap figures (bench/_idle_memory.ts).
@@ -16,6 +19,8 @@
  */
 import process from "node:process";
 import { MEMORY_PATH, memoryReport, memoryResponse } from "./_idle_memory.ts";
+import { MinimalDealer, minimalSerializer } from "./_minimal_dealer.ts";
+import type { Serializer } from "../src/serializer/types.ts";
 
 const HOST = "127.0.0.1";
 const MAX_LIFETIME_MS = 60 * 60 * 1000;
@@ -24,21 +29,30 @@ interface Sock {
   send(data: string | Uint8Array, binary: boolean): void;
 }
 
-type Role = "caller" | "callee" | "echo";
+type Role = "caller" | "callee" | "echo" | "min-caller" | "min-callee";
 
-/** Frames from callers to the callee and back, answers matched FIFO; echo sockets get their own back. */
+/**
+ * Frames from callers to the callee and back, answers matched FIFO; echo sockets get their own
+ * back; `min-*` sockets go through the minimal dealer with the serializer of their URL.
+ */
 class Switchboard {
   #callee: Sock | undefined;
   #waiting: Sock[] = [];
+  readonly #dealer = new MinimalDealer();
 
-  opened(sock: Sock, role: Role): void {
+  opened(sock: Sock, role: Role, ser: Serializer): void {
+    if (role === "min-callee") this.#dealer.calleeOpened(sock, ser);
     if (role !== "callee") return;
     this.#callee = sock;
     this.#waiting = [];
   }
 
-  message(sock: Sock, role: Role, data: string | Uint8Array, binary: boolean): void {
-    if (role === "echo") {
+  message(sock: Sock, role: Role, ser: Serializer, data: string | Uint8Array, binary: boolean): void {
+    if (role === "min-caller") {
+      this.#dealer.fromCaller(sock, ser, data);
+    } else if (role === "min-callee") {
+      this.#dealer.fromCallee(ser, data);
+    } else if (role === "echo") {
       sock.send(data, binary);
     } else if (role === "callee") {
       this.#waiting.shift()?.send(data, binary);
@@ -50,11 +64,14 @@ class Switchboard {
 
   closed(sock: Sock): void {
     if (sock === this.#callee) this.#callee = undefined;
+    this.#dealer.calleeClosed(sock);
   }
 }
 
 function roleOf(url: string | undefined): Role {
   const u = url ?? "";
+  if (u.includes("/min-callee")) return "min-callee";
+  if (u.includes("/min-caller")) return "min-caller";
   return u.includes("/callee") ? "callee" : u.includes("/echo") ? "echo" : "caller";
 }
 
@@ -65,7 +82,7 @@ function listening(port: number): void {
 // --- Bun: Bun.serve, as adapters/bun does ---
 
 interface BunWs {
-  data: { role: Role; sock?: Sock };
+  data: { role: Role; ser: Serializer; sock?: Sock };
   send(data: string | Uint8Array): number;
 }
 /** The slice of the `Bun` global used here, so this file needs no Bun type package. */
@@ -92,7 +109,7 @@ function serveBun(board: Switchboard): void {
     fetch(req, srv) {
       const memory = memoryResponse(req);
       if (memory) return memory;
-      if (srv.upgrade(req, { data: { role: roleOf(req.url) } })) return undefined;
+      if (srv.upgrade(req, { data: { role: roleOf(req.url), ser: minimalSerializer(req.url) } })) return undefined;
       return new Response("WebSocket only\n", { status: 400 });
     },
     websocket: {
@@ -101,10 +118,10 @@ function serveBun(board: Switchboard): void {
       closeOnBackpressureLimit: false,
       open(ws) {
         ws.data.sock = { send: (d) => void ws.send(d) };
-        board.opened(ws.data.sock, ws.data.role);
+        board.opened(ws.data.sock, ws.data.role, ws.data.ser);
       },
       message(ws, message) {
-        board.message(ws.data.sock!, ws.data.role, message, typeof message !== "string");
+        board.message(ws.data.sock!, ws.data.role, ws.data.ser, message, typeof message !== "string");
       },
       close(ws) {
         board.closed(ws.data.sock!);
@@ -130,13 +147,14 @@ function serveDeno(board: Switchboard): void {
     const memory = memoryResponse(req);
     if (memory) return memory;
     const role = roleOf(req.url);
+    const ser = minimalSerializer(req.url);
     const { socket, response } = Deno.upgradeWebSocket(req);
     socket.binaryType = "arraybuffer";
     const sock: Sock = { send: (d) => socket.send(d as string | Uint8Array<ArrayBuffer>) };
-    socket.onopen = () => board.opened(sock, role);
+    socket.onopen = () => board.opened(sock, role, ser);
     socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
       const d = e.data;
-      board.message(sock, role, typeof d === "string" ? d : new Uint8Array(d), typeof d !== "string");
+      board.message(sock, role, ser, typeof d === "string" ? d : new Uint8Array(d), typeof d !== "string");
     };
     socket.onclose = () => board.closed(sock);
     return response;
@@ -155,11 +173,13 @@ async function serveNode(board: Switchboard): Promise<void> {
   });
   http.on("upgrade", (req, socket, head) => {
     const role = roleOf(req.url);
+    const ser = minimalSerializer(req.url);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const sock: Sock = { send: (d, binary) => ws.send(d, { binary }) };
-      board.opened(sock, role);
-      // The default binaryType ("nodebuffer") delivers every frame, text or binary, as one Buffer.
-      ws.on("message", (data, binary) => board.message(sock, role, data as Buffer, binary));
+      board.opened(sock, role, ser);
+      // The default binaryType ("nodebuffer") delivers every frame, text or binary, as one Buffer
+      // (the minimal dealer's JSON serializer decodes a Buffer as UTF-8).
+      ws.on("message", (data, binary) => board.message(sock, role, ser, data as Buffer, binary));
       ws.on("close", () => board.closed(sock));
     });
   });
