@@ -2,9 +2,10 @@
  * Run-over-run comparison: `--save FILE` keeps a run's comparable figures, `--compare FILE`
  * checks a later run against them.
  *
- * Only the ratios against the relay are judged (`ratio_vs_relay`, `cpu_ratio_vs_relay`): relay
- * and router are measured in alternating windows of the same run, so these hold on a noisy
- * machine where absolute figures move by 2x. `bytes_per_idle_session` (absolute) and micro's
+ * Only the ratios against a baseline server are judged (`ratio_vs_relay`, `cpu_ratio_vs_relay`,
+ * and rpc_cpu's `ratio_vs_floor` against the minimal dealer): baseline and router are measured
+ * in alternating windows of the same run, so these hold on a noisy machine where absolute
+ * figures move by 2x. `bytes_per_idle_session` (absolute) and micro's
  * `x_baseline` (tasks timed one after the other, not alternated) are kept and shown, but only
  * for information. A ratio is a regression when it got worse by
  * more than the tolerance (in %, relative to the saved value); which way is worse depends on the
@@ -27,7 +28,7 @@ export interface Baseline {
 
 type Direction = "higher_better" | "lower_better" | "info";
 
-const FIGURES = ["ratio_vs_relay", "cpu_ratio_vs_relay", "x_baseline", "bytes_per_idle_session"] as const;
+const FIGURES = ["ratio_vs_relay", "cpu_ratio_vs_relay", "ratio_vs_floor", "x_baseline", "bytes_per_idle_session"] as const;
 
 /** Which way a figure of a bench is better; "info": shown, never a regression. */
 function direction(bench: string, figure: string): Direction {
@@ -35,7 +36,7 @@ function direction(bench: string, figure: string): Direction {
   // alternating windows, so a burst of other work during one task moves its ratio by 2x.
   if (figure === "bytes_per_idle_session" || figure === "x_baseline") return "info";
   if (figure === "ratio_vs_relay" && (bench === "rpc" || bench === "joins")) return "higher_better";
-  // rpc_cpu and idle_memory ratios, cpu_ratio_vs_relay: cost, lower is better.
+  // rpc_cpu and idle_memory ratios, cpu_ratio_vs_relay, ratio_vs_floor: cost, lower is better.
   return "lower_better";
 }
 
