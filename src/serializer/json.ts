@@ -91,6 +91,8 @@ function encodeWithCleanTail(message: readonly unknown[], clean: number): string
   return JSON.stringify(copy ?? message);
 }
 
+const BACKSLASH = 0x5c;
+
 /** The uncut tails of small clean frames, one per element count (1 or 2; 0 is never asked). */
 const CLEAN_TAILS: readonly RawTail[] = [0, 1, 2].map((count) => Object.freeze({ serializer: "json", count, encoded: undefined }));
 
@@ -117,10 +119,10 @@ export const jsonSerializer: Serializer = {
   },
 
   uncutTail(frame: Uint8Array | string, count: number): RawTail | undefined {
-    // As in decode: a binary string shows up as the escape; without one, the tail is clean.
-    // A byte frame (RawSocket) would need a search of its bytes; it is encoded as usual.
-    if (typeof frame !== "string" || frame.includes("\\u0000")) return undefined;
-    return CLEAN_TAILS[count] ?? { serializer: "json", count, encoded: undefined };
+    // As in decode: a binary string shows up as the escape; without one, the tail is clean. In
+    // a byte frame (RawSocket) any backslash, escape or not, is taken as a possible one.
+    const clean = typeof frame === "string" ? !frame.includes("\\u0000") : frame.indexOf(BACKSLASH) === -1;
+    return clean ? (CLEAN_TAILS[count] ?? { serializer: "json", count, encoded: undefined }) : undefined;
   },
 
   encodeWithTail(message: readonly unknown[], tail: RawTail): string {

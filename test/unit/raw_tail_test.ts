@@ -696,14 +696,17 @@ test("payloadTail cuts only frames of CUT_MIN_LENGTH or more; shorter ones get a
   }
 });
 
-test("json: an uncut tail is offered only for text frames without a binary string", () => {
+test("json: an uncut tail is offered only for frames without a binary string", () => {
   assert.deepStrictEqual(jsonSerializer.uncutTail!('[70,1,{},[1]]', 1), { serializer: "json", count: 1, encoded: undefined });
   // "\u0000" + base64 is JSON's binary convention: the decoder made a Uint8Array there.
   const withBinary = jsonSerializer.encode([70, 1, {}, [new Uint8Array([1, 2])]]);
   assert.ok(typeof withBinary === "string" && withBinary.includes("\\u0000"));
   assert.equal(jsonSerializer.uncutTail!(withBinary, 1), undefined);
-  // RawSocket delivers JSON as bytes.
-  assert.equal(jsonSerializer.uncutTail!(new TextEncoder().encode('[70,1,{},[1]]'), 1), undefined);
+  // RawSocket delivers JSON as bytes: clean when there is no backslash at all.
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  assert.deepStrictEqual(jsonSerializer.uncutTail!(bytes('[70,1,{},["é"]]'), 1), { serializer: "json", count: 1, encoded: undefined });
+  assert.equal(jsonSerializer.uncutTail!(bytes(withBinary), 1), undefined);
+  assert.equal(jsonSerializer.uncutTail!(bytes('[70,1,{},["a\\nb"]]'), 1), undefined, "any escape");
 });
 
 test("json: with an uncut tail the payload is taken as decoded, the head still gets its conversions", () => {
