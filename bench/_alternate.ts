@@ -9,7 +9,7 @@ import type { ServerChild } from "./_child.ts";
 import { CpuMeter, NoiseMeter } from "./_cpu.ts";
 import type { LoadResult, Phases } from "./_load.ts";
 import type { Rig } from "./_rigs.ts";
-import { Samples } from "./_stats.ts";
+import { median, round, Samples, sig } from "./_stats.ts";
 
 export interface Side {
   readonly server: ServerChild;
@@ -127,4 +127,34 @@ export function cpuRatios(a: Totals<LoadResult>, b: Totals<LoadResult>): number[
 /** Throughput of `b` over `a`, round by round (window i of each ran back to back). */
 export function roundRatios(a: Totals<LoadResult>, b: Totals<LoadResult>): number[] {
   return b.windows.map((w, i) => w.perSecond / a.windows[i]!.perSecond);
+}
+
+// --- fields of the JSON lines, shared by the scenarios that alternate ---
+
+/** Latency percentiles of a side's samples. */
+export function latencyFields(t: Totals<LoadResult>): { p50_ms: number | null; p99_ms: number | null } {
+  return { p50_ms: sig(t.samples.quantile(0.5)), p99_ms: sig(t.samples.quantile(0.99)) };
+}
+
+/**
+ * The median of per-window ratios against the relay (one window disturbed by a burst elsewhere
+ * on the machine does not move it), and their spread.
+ */
+export function ratioFields(ratios: readonly number[]): { ratio_vs_relay: number | null; ratio_min: number | null; ratio_max: number | null } {
+  return { ratio_vs_relay: sig(median(ratios)), ratio_min: sig(Math.min(...ratios)), ratio_max: sig(Math.max(...ratios)) };
+}
+
+type BusyFields<K extends string> = Record<K, number | null> & { loadgen_cpu_pct: number | null; others_cpu_pct: number | null };
+
+/** Who was busy during a side's windows, in % of one core: its server, the load generator, the rest. */
+export function busyFields<K extends "server_cpu_pct" | "router_cpu_pct">(
+  t: Totals<LoadResult>,
+  serverKey: K,
+): BusyFields<K> {
+  return {
+    [serverKey]: round(serverCorePct(t)),
+    loadgen_cpu_pct: round(genCorePct(t)),
+    others_cpu_pct: round(othersCorePct(t)),
+    // A computed key widens to `string` in TypeScript; the object has exactly these keys.
+  } as BusyFields<K>;
 }

@@ -18,6 +18,7 @@ import { runInNewContext } from "node:vm";
 import { type ServerChild, startServerChild } from "./_child.ts";
 import { type Emit, note } from "./_report.ts";
 import { runtime } from "./_runtime.ts";
+import { JSON_HELLO } from "./_ws_client.ts";
 import { round, sig } from "./_stats.ts";
 
 // --- server side: imported by bench/router_server.ts and bench/relay_server.ts ---
@@ -75,7 +76,6 @@ const WARMUP_SESSIONS = 500;
 const CONNECT_MS = 15_000;
 /** File descriptors kept free for everything else (the child's own files, pipes, listeners). */
 const FD_HEADROOM = 200;
-const HELLO = JSON.stringify([1, "realm1", { roles: { caller: {}, callee: {}, publisher: {}, subscriber: {} } }]);
 
 interface Reading {
   rss: number;
@@ -132,7 +132,7 @@ export function joinSession(url: string): Promise<WebSocket> {
     };
     ws.onerror = () => fail("WebSocket error");
     ws.onclose = (e) => fail(`closed (${e.code}) before WELCOME`);
-    ws.onopen = () => ws.send(HELLO);
+    ws.onopen = () => ws.send(JSON_HELLO);
     ws.onmessage = (e: MessageEvent<string>) => {
       if (!String(e.data).startsWith("[2,")) return fail(`expected WELCOME, got ${String(e.data).slice(0, 120)}`);
       clearTimeout(timer);

@@ -7,12 +7,24 @@
  * (bench/_alternate.ts), so the ratio holds on a noisy machine.
  * @module
  */
-import { alternate, type AlternateOptions, cpuRatios, genCorePct, type Load, othersCorePct, perSecond, roundRatios, serverCorePct, type Totals } from "./_alternate.ts";
+import {
+  alternate,
+  type AlternateOptions,
+  busyFields,
+  cpuRatios,
+  latencyFields,
+  type Load,
+  perSecond,
+  ratioFields,
+  roundRatios,
+  type Totals,
+} from "./_alternate.ts";
 import { startServerChild } from "./_child.ts";
 import { closedLoop, type LoadResult, type Requester } from "./_load.ts";
 import { type Emit, note } from "./_report.ts";
 import type { Rig } from "./_rigs.ts";
 import { runtime } from "./_runtime.ts";
+import { JSON_HELLO } from "./_ws_client.ts";
 import { median, round, sig } from "./_stats.ts";
 
 export interface JoinsOptions {
@@ -27,7 +39,6 @@ const WARMUP_MS = 1_000;
 const LEAD_IN_MS = 100;
 /** A cycle that takes longer than this is given up and counted as an error. */
 const CYCLE_MS = 10_000;
-const HELLO = JSON.stringify([1, "realm1", { roles: { caller: {}, callee: {}, publisher: {}, subscriber: {} } }]);
 const GOODBYE = JSON.stringify([6, {}, "wamp.close.close_realm"]);
 
 interface Errors {
@@ -64,7 +75,7 @@ function cycle(
     done();
   };
   const timer = setTimeout(() => finish(`cycle not done within ${CYCLE_MS} ms (step ${step})`), CYCLE_MS);
-  ws.onopen = () => ws.send(HELLO);
+  ws.onopen = () => ws.send(JSON_HELLO);
   ws.onmessage = (e: MessageEvent<string>) => {
     const d = String(e.data);
     if (step === 0 && isFirst(d)) {
@@ -101,7 +112,7 @@ export async function runJoins(opts: JoinsOptions, emit: Emit): Promise<void> {
     const routerRig = rigOf((done) =>
       cycle(router.url, ["wamp.2.json"], (d) => d.startsWith("[2,"), (d) => d.startsWith("[6,"), routerErrors, done)
     );
-    const relayRig = rigOf((done) => cycle(echoUrl, [], (d) => d === HELLO, (d) => d === GOODBYE, relayErrors, done));
+    const relayRig = rigOf((done) => cycle(echoUrl, [], (d) => d === JSON_HELLO, (d) => d === GOODBYE, relayErrors, done));
     const alt: AlternateOptions = { seconds: opts.seconds, rounds: ROUNDS, warmupMs: WARMUP_MS, leadInMs: LEAD_IN_MS };
     const load: Load<LoadResult> = (rig, phases) => closedLoop(rig.callers, CONCURRENCY, phases);
     const [base, wamp] = await alternate({ server: relay, rig: relayRig }, { server: router, rig: routerRig }, load, alt);
@@ -115,29 +126,21 @@ export async function runJoins(opts: JoinsOptions, emit: Emit): Promise<void> {
       bench: "relay_connect",
       ...common,
       connects_per_s: round(perSecond(base)),
-      p50_ms: sig(base.samples.quantile(0.5)),
-      p99_ms: sig(base.samples.quantile(0.99)),
+      ...latencyFields(base),
       relay_cpu_us_per_connect: sig(usPer(base)),
       errors: relayErrors.count,
-      server_cpu_pct: round(serverCorePct(base)),
-      loadgen_cpu_pct: round(genCorePct(base)),
-      others_cpu_pct: round(othersCorePct(base)),
+      ...busyFields(base, "server_cpu_pct"),
     });
     emit({
       bench: "joins",
       ...common,
       joins_per_s: round(perSecond(wamp)),
-      p50_ms: sig(wamp.samples.quantile(0.5)),
-      p99_ms: sig(wamp.samples.quantile(0.99)),
-      ratio_vs_relay: sig(median(ratios)),
-      ratio_min: sig(Math.min(...ratios)),
-      ratio_max: sig(Math.max(...ratios)),
+      ...latencyFields(wamp),
+      ...ratioFields(ratios),
       router_cpu_us_per_join: sig(usPer(wamp)),
       cpu_ratio_vs_relay: sig(median(cpu)),
       errors: routerErrors.count,
-      router_cpu_pct: round(serverCorePct(wamp)),
-      loadgen_cpu_pct: round(genCorePct(wamp)),
-      others_cpu_pct: round(othersCorePct(wamp)),
+      ...busyFields(wamp, "router_cpu_pct"),
     });
   } finally {
     await Promise.all([router.stop(), relay.stop()]);

@@ -12,6 +12,8 @@ export type Invocation = (args: unknown[], kwargs: Record<string, unknown>) => u
 export type EventHandler = (args: unknown[]) => void;
 
 const ROLES = { caller: {}, callee: {}, publisher: {}, subscriber: {} };
+/** A JSON HELLO to realm1 with every client role, for benchmarks that join with raw frames. */
+export const JSON_HELLO = JSON.stringify([1, "realm1", { roles: ROLES }]);
 const CONNECT_MS = 10_000;
 
 export class WampClient {
