@@ -4,6 +4,7 @@
  * @module
  */
 import { connect, type Socket } from "node:net";
+import { concat } from "../_support/bytes.ts";
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -155,16 +156,6 @@ export function upgradeRequest(port: number, path: string, protocols: string | u
 export function pattern(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = (i * 31 + seed + (i >> 8)) & 0xff;
-  return out;
-}
-
-export function concat(chunks: readonly Uint8Array[], total?: number): Uint8Array {
-  const out = new Uint8Array(total ?? chunks.reduce((n, c) => n + c.byteLength, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
   return out;
 }
 

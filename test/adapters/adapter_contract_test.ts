@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import type { RunningServer, Serve, ServeOptions } from "../../adapters/_shared/serve_options.ts";
+import { concat } from "../_support/bytes.ts";
 import { runtime, test } from "../_support/harness.ts";
 import {
   WsClient,
-  concat,
   maskedBinaryFrame,
   pattern,
   rawHttp,

@@ -31,12 +31,3 @@ export function chunk(stream: Uint8Array, at: readonly number[]): Uint8Array[] {
   return out.length === 0 ? [new Uint8Array(0)] : out;
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

@@ -4,6 +4,7 @@
  * @module
  */
 import fc from "fast-check";
+import { concat } from "../_support/bytes.ts";
 
 export type Mutation =
   | { op: "flip"; at: number; bit: number }
@@ -32,16 +33,6 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 export const mutations: fc.Arbitrary<Mutation[]> = fc.array(mutation, { minLength: 1, maxLength: 4 });
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 export function mutateBytes(input: Uint8Array, ms: readonly Mutation[]): Uint8Array {
   let b: Uint8Array = input.slice();
   for (const m of ms) {
@@ -54,13 +45,13 @@ export function mutateBytes(input: Uint8Array, ms: readonly Mutation[]): Uint8Ar
         b = b.slice(0, at);
         break;
       case "insert":
-        b = concat(b.subarray(0, at), Uint8Array.from(m.bytes), b.subarray(at));
+        b = concat([b.subarray(0, at), Uint8Array.from(m.bytes), b.subarray(at)]);
         break;
       case "delete":
-        b = concat(b.subarray(0, at), b.subarray(at + m.count));
+        b = concat([b.subarray(0, at), b.subarray(at + m.count)]);
         break;
       case "duplicate":
-        b = concat(b.subarray(0, at + m.count), b.subarray(at));
+        b = concat([b.subarray(0, at + m.count), b.subarray(at)]);
         break;
       case "set":
         if (at < b.length) b[at] = m.byte;

@@ -9,7 +9,7 @@ import type { FuzzConn } from "./_fuzz_conn.ts";
 import { type Mutation, mutateBytes, mutateText } from "./_mutate.ts";
 import { type Pools, resolveRefs } from "./_refs.ts";
 import type { ConnModel } from "./_session_model.ts";
-import { concat } from "./_chunks.ts";
+import { concat } from "../_support/bytes.ts";
 
 export type RawFrame =
   | { kind: "mutated"; message: unknown; mutations: Mutation[] }

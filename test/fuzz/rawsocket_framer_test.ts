@@ -17,7 +17,8 @@ import {
   RawSocketServerProtocol,
 } from "../../src/framing/rawsocket.ts";
 import { test } from "../_support/harness.ts";
-import { chunk, concat, cuts } from "./_chunks.ts";
+import { concat } from "../_support/bytes.ts";
+import { chunk, cuts } from "./_chunks.ts";
 import { check } from "./_fc.ts";
 
 const LIMITS = [512, 1_024, 65_536, 16 * 1024 * 1024] as const;

@@ -13,7 +13,7 @@ import { cborSerializer } from "../../src/serializer/cbor.ts";
 import { FakeClock } from "../_support/fake_clock.ts";
 import { test } from "../_support/harness.ts";
 import { FakeByteConn } from "./_byte_conn.ts";
-import { concat } from "./_chunks.ts";
+import { concat } from "../_support/bytes.ts";
 import { FuzzConn } from "./_fuzz_conn.ts";
 
 const ROLES = { publisher: {}, subscriber: {}, caller: {}, callee: {} };

@@ -7,6 +7,8 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { valueTree } from "../_support/arbitraries.ts";
+import { concat } from "../_support/bytes.ts";
 import { test } from "../_support/harness.ts";
 import { cborSerializer } from "../../src/serializer/cbor.ts";
 import { cborTailBytes, skipCborItems } from "../../src/serializer/cbor_tail.ts";
@@ -24,16 +26,6 @@ const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(1
 const fromHex = (text: string): Uint8Array =>
   Uint8Array.from(text.replace(/\s+/g, "").match(/../g) ?? [], (h) => parseInt(h, 16));
 const show = (frame: Uint8Array | string): string => typeof frame === "string" ? JSON.stringify(frame) : hex(frame);
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** True when `part` holds exactly the last `part.length` bytes (or characters) of `whole`. */
 function isSuffix(part: Uint8Array | string | undefined, whole: Uint8Array | string): boolean {
@@ -96,14 +88,7 @@ const leaf = fc.oneof(text, number, fc.boolean(), fc.constant(null), binary);
 // msgpackr and cbor-x rename a "__proto__" key (prototype-pollution guard).
 const key = text.filter((k) => k !== "__proto__");
 
-const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  node: fc.oneof(
-    { depthSize: "small" },
-    leaf,
-    fc.array(tie("node"), { maxLength: 5 }),
-    fc.dictionary(key, tie("node"), { maxKeys: 5, noNullPrototype: true }),
-  ),
-})).node;
+const value = valueTree(leaf, key);
 
 const dict = fc.dictionary(key, value, { maxKeys: 6, noNullPrototype: true });
 const args = fc.array(value, { maxLength: 8 });
@@ -145,13 +130,13 @@ function scanCases(
     .tuple(fc.array(part, { minLength: 1, maxLength: 8 }), fc.nat(8), fc.constantFrom(0, 0, 0, -1, 1), fc.boolean())
     .map(([parts, f, delta, long]): ScanCase => {
       const from = f % parts.length;
-      return { b: concat(arrayHeader(parts.length + delta, long), ...parts), from, count: parts.length - from };
+      return { b: concat([arrayHeader(parts.length + delta, long), ...parts]), from, count: parts.length - from };
     });
   const random = fc
     .tuple(
       fc.oneof(
         fc.uint8Array({ maxLength: 48 }),
-        fc.tuple(fc.constantFrom(...heads), fc.uint8Array({ maxLength: 48 })).map(([h, rest]) => concat(Uint8Array.of(h), rest)),
+        fc.tuple(fc.constantFrom(...heads), fc.uint8Array({ maxLength: 48 })).map(([h, rest]) => concat([Uint8Array.of(h), rest])),
       ),
       fc.nat(6),
       fc.nat(3),
@@ -377,8 +362,8 @@ for (const ser of BINARY) {
 
   test(`${ser.name}: trailing bytes, truncation, a text frame or a non-array frame are refused`, () => {
     cut(ser, frame, 4, 2);
-    const trailing = [0x00, 0xc0, 0xf6, 0xff, 0x90, 0x80, 0xa0].map((b) => concat(frame, Uint8Array.of(b)));
-    trailing.push(concat(frame, frame), concat(frame, new Uint8Array(20)));
+    const trailing = [0x00, 0xc0, 0xf6, 0xff, 0x90, 0x80, 0xa0].map((b) => concat([frame, Uint8Array.of(b)]));
+    trailing.push(concat([frame, frame]), concat([frame, new Uint8Array(20)]));
     assertRefused(ser, trailing, [[4, 2]]);
     const truncated = Array.from({ length: frame.length }, (_, n) => frame.slice(0, n));
     assertRefused(ser, truncated, [[4, 2], [4, 1], [0, 1]]);
@@ -388,7 +373,7 @@ for (const ser of BINARY) {
       : ["a1616101", "05", "6161", "f6", "f5", "fb3ff8000000000000", "c6820102", "d9d9f7 82 01 02", "4201 02"];
     assertRefused(ser, notArrays.map(fromHex), [[0, 1], [1, 1], [0, 2]]);
     // The same elements under a header that claims one element more or less.
-    const claim = (n: number): Uint8Array => concat(Uint8Array.of((ser === msgpackSerializer ? 0x90 : 0x80) | n), frame.subarray(1));
+    const claim = (n: number): Uint8Array => concat([Uint8Array.of((ser === msgpackSerializer ? 0x90 : 0x80) | n), frame.subarray(1)]);
     assertRefused(ser, [claim(5), claim(7)], [[4, 2], [4, 1], [5, 2], [4, 3]]);
   });
 
@@ -441,33 +426,26 @@ function checkCut(ser: Serializer, out: Uint8Array | undefined, { b, from, count
   return true;
 }
 
-test("msgpack: skipMsgpackValues and msgpackTailBytes never throw on random bytes", () => {
-  let cuts = 0;
-  fc.assert(
-    fc.property(msgpackCases, skipArgs, (c, [s, n]) => {
-      const start = startIn(c.b, s);
-      const p = skipMsgpackValues(c.b, start, n);
-      assert.ok(p === -1 || (Number.isInteger(p) && p >= start && p <= c.b.length), `skip gave ${p} on ${hex(c.b)}`);
-      if (checkCut(msgpackSerializer, msgpackTailBytes(c.b, c.from, c.count), c)) cuts++;
-    }),
-    { ...fcOptions, numRuns: 3000 },
-  );
-  assert.ok(cuts > 300, `only ${cuts} of the random frames were cut`);
-});
+const RANDOM_BYTE_CASES = [
+  { name: "msgpack: skipMsgpackValues and msgpackTailBytes", ser: msgpackSerializer, cases: msgpackCases, skip: skipMsgpackValues, cut: msgpackTailBytes, minCuts: 300 },
+  { name: "cbor: skipCborItems and cborTailBytes", ser: cborSerializer, cases: cborCases, skip: skipCborItems, cut: cborTailBytes, minCuts: 150 },
+];
 
-test("cbor: skipCborItems and cborTailBytes never throw on random bytes", () => {
-  let cuts = 0;
-  fc.assert(
-    fc.property(cborCases, skipArgs, (c, [s, n]) => {
-      const start = startIn(c.b, s);
-      const p = skipCborItems(c.b, start, n);
-      assert.ok(p === -1 || (Number.isInteger(p) && p >= start && p <= c.b.length), `skip gave ${p} on ${hex(c.b)}`);
-      if (checkCut(cborSerializer, cborTailBytes(c.b, c.from, c.count), c)) cuts++;
-    }),
-    { ...fcOptions, numRuns: 3000 },
-  );
-  assert.ok(cuts > 150, `only ${cuts} of the random frames were cut`);
-});
+for (const { name, ser, cases, skip, cut, minCuts } of RANDOM_BYTE_CASES) {
+  test(`${name} never throw on random bytes`, () => {
+    let cuts = 0;
+    fc.assert(
+      fc.property(cases, skipArgs, (c, [s, n]) => {
+        const start = startIn(c.b, s);
+        const p = skip(c.b, start, n);
+        assert.ok(p === -1 || (Number.isInteger(p) && p >= start && p <= c.b.length), `skip gave ${p} on ${hex(c.b)}`);
+        if (checkCut(ser, cut(c.b, c.from, c.count), c)) cuts++;
+      }),
+      { ...fcOptions, numRuns: 3000 },
+    );
+    assert.ok(cuts > minCuts, `only ${cuts} of the random frames were cut`);
+  });
+}
 
 test("cbor: skipCborItems gives -1, not NaN, on a 1-byte length cut off at the end", () => {
   // head() reads the missing length byte as `undefined`; `p += undefined` is NaN, which the
@@ -519,7 +497,7 @@ for (const ser of BINARY) {
 // Every header form of the binary formats, written by hand (the encoders use only some).
 
 /** `byte` `n` times behind the header `head` (hex): a long string or byte string. */
-const filled = (head: string, n: number, byte: number): Uint8Array => concat(fromHex(head), new Uint8Array(n).fill(byte));
+const filled = (head: string, n: number, byte: number): Uint8Array => concat([fromHex(head), new Uint8Array(n).fill(byte)]);
 
 /**
  * For each item (hex or bytes) and each top-level header: the frame `frameOf` builds (the item
@@ -569,7 +547,7 @@ test("msgpack: every header form in the leading elements and the tail", () => {
     "d8 00 00000000000000000000000000000000", "c7 01 00 00", "c8 0002 00 0000", "c9 00000003 00 000000",
   ];
   checkEveryForm(msgpackSerializer, items, ["96", "dc 0006", "dd 00000006"], (header, item) =>
-    concat(header, fromHex("30 01"), item, fromHex("a175 92"), item, item, fromHex("81 a16b"), item), extensions);
+    concat([header, fromHex("30 01"), item, fromHex("a175 92"), item, item, fromHex("81 a16b"), item]), extensions);
 });
 
 test("cbor: every header form in the leading elements and the tail", () => {
@@ -583,7 +561,7 @@ test("cbor: every header form in the leading elements and the tail", () => {
   // [48, 1, item, "u", [item, item], {"k": item}], under one-, two-, three- and five-byte headers.
   const tagged = ["c1 1a 5f5e1000", "d8 64 01", "d9 03e8 82 01 02", "da 00010000 a0", "c2 41 01"];
   checkEveryForm(cborSerializer, items, ["86", "98 06", "99 0006", "9a 00000006"], (header, item) =>
-    concat(header, fromHex("1830 01"), item, fromHex("6175 82"), item, item, fromHex("a1 616b"), item), tagged);
+    concat([header, fromHex("1830 01"), item, fromHex("6175 82"), item, item, fromHex("a1 616b"), item]), tagged);
 });
 
 test("cbor: value-sharing tags (28/29) across the cut do not reach the forwarded frame", () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { test } from "../_support/harness.ts";
 import { SeededRandom } from "../_support/seeded_random.ts";
+import { concat } from "../_support/bytes.ts";
 import {
   clientHandshake,
   encodeFrame,
@@ -36,16 +37,6 @@ function openServer(options: Partial<RawSocketServerOptions> = {}): RawSocketSer
   const events = s.receive(clientHandshake(2, 15));
   assert.equal(events[0]?.type, "handshake");
   return s;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);

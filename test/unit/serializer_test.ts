@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import fc from "fast-check";
+import { valueTree } from "../_support/arbitraries.ts";
 import { test } from "../_support/harness.ts";
 import {
   decodeBase64,
@@ -101,14 +102,7 @@ for (const serializer of ALL) {
     );
     // msgpackr and cbor-x rename a "__proto__" key (prototype-pollution guard).
     const key = fc.string().filter((k) => k !== "__proto__");
-    const tree = fc.letrec((tie) => ({
-      node: fc.oneof(
-        { depthSize: "small" },
-        leaf,
-        fc.array(tie("node"), { maxLength: 5 }),
-        fc.dictionary(key, tie("node"), { maxKeys: 5, noNullPrototype: true }),
-      ),
-    })).node;
+    const tree = valueTree(leaf, key);
     fc.assert(
       fc.property(fc.array(tree, { maxLength: 6 }), (message) => {
         assert.deepStrictEqual(serializer.decode(serializer.encode(message)), message);
