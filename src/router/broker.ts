@@ -6,6 +6,7 @@
  * @module
  */
 import { randomId53 } from "../platform/random.ts";
+import { type Args, argsValue, type Kwargs, kwargsValue } from "../serializer/encoded.ts";
 import type { FrameCache } from "../session/peer.ts";
 import type { Session } from "../session/session.ts";
 import * as C from "../wamp/codes.ts";
@@ -173,7 +174,7 @@ export class Broker {
     this.#detach(session, sub);
   }
 
-  publish(session: Session, requestId: number, options: Dict, topic: string, args?: unknown[], kwargs?: Dict): void {
+  publish(session: Session, requestId: number, options: Dict, topic: string, args?: Args, kwargs?: Kwargs): void {
     // Spec "PUBLISH": an unacknowledged publication that fails gets no answer at all.
     const refuse = (uri: string, why: string) => {
       if (options["acknowledge"] === true) session.send(errorMessage(C.PUBLISH, requestId, uri, why));
@@ -215,7 +216,16 @@ export class Broker {
       }
     }
     if (opts.retain || this.#history.enabled) {
-      const kept: KeptEvent = { publication, topic, timestamp: this.#ctx.clock.now(), details, args, kwargs, filter: opts.filter };
+      // Kept past this frame's handling: as values, not as views of the frame.
+      const kept: KeptEvent = {
+        publication,
+        topic,
+        timestamp: this.#ctx.clock.now(),
+        details,
+        args: argsValue(args),
+        kwargs: kwargsValue(kwargs),
+        filter: opts.filter,
+      };
       if (opts.retain) this.#retained.set({ ...kept, publisher: session.id, excludeMe: opts.excludeMe });
       this.#history.record(kept);
     }

@@ -6,6 +6,7 @@
  */
 import type { TimerHandle } from "../platform/clock.ts";
 import { randomId53 } from "../platform/random.ts";
+import type { Args, Kwargs } from "../serializer/encoded.ts";
 import type { PeerSendResult } from "../session/peer.ts";
 import type { Session } from "../session/session.ts";
 import * as C from "../wamp/codes.ts";
@@ -204,7 +205,7 @@ export class Dealer {
 
   // --- calls ---
 
-  call(caller: Session, requestId: number, options: Dict, procedure: string, args?: unknown[], kwargs?: Dict): void {
+  call(caller: Session, requestId: number, options: Dict, procedure: string, args?: Args, kwargs?: Kwargs): void {
     const fail = (uri: string, why: string): void => {
       caller.send(errorMessage(C.CALL, requestId, uri, why));
     };
@@ -314,7 +315,7 @@ export class Dealer {
   }
 
   /** A further CALL chunk with the request id of a call in flight. */
-  #continueCall(inv: Invocation, options: Dict, procedure: string, args?: unknown[], kwargs?: Dict): void {
+  #continueCall(inv: Invocation, options: Dict, procedure: string, args?: Args, kwargs?: Kwargs): void {
     if (!inv.progressiveInput || !inv.inputOpen) {
       inv.caller.protocolViolation(
         `CALL ${inv.callRequestId} reuses the request id of a call in flight that takes no more input`,
@@ -335,7 +336,7 @@ export class Dealer {
   }
 
   /** YIELD from a callee: a progressive or final result. */
-  yield(callee: Session, invocationId: number, options: Dict, args?: unknown[], kwargs?: Dict): void {
+  yield(callee: Session, invocationId: number, options: Dict, args?: Args, kwargs?: Kwargs): void {
     const inv = this.#find(callee, invocationId, "YIELD");
     if (!inv) return;
     const ppt = passthruOptions(options);
@@ -380,7 +381,7 @@ export class Dealer {
   }
 
   /** ERROR from a callee for an INVOCATION: passed to the caller as an ERROR for its CALL. */
-  error(callee: Session, invocationId: number, details: Dict, uri: string, args?: unknown[], kwargs?: Dict): void {
+  error(callee: Session, invocationId: number, details: Dict, uri: string, args?: Args, kwargs?: Kwargs): void {
     const inv = this.#find(callee, invocationId, "ERROR");
     if (!inv) return;
     this.#finish(inv);

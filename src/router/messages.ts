@@ -2,6 +2,7 @@
  * Builders for the router's outbound messages that several parts share.
  * @module
  */
+import { type Args, EncodedValue, type Kwargs } from "../serializer/encoded.ts";
 import * as C from "../wamp/codes.ts";
 import { type Dict, isEmptyDict } from "../wamp/validate.ts";
 
@@ -21,12 +22,12 @@ export const PUBLISH_FIXED = 4;
  * only when ArgumentsKw is too. Building the message in place spares the hot paths (INVOCATION,
  * RESULT, EVENT) an array and a spread per message.
  */
-export function appendPayload(message: unknown[], args: unknown[] | undefined, kwargs: Dict | undefined): number {
-  if (kwargs !== undefined && !isEmptyDict(kwargs)) {
+export function appendPayload(message: unknown[], args: Args | undefined, kwargs: Kwargs | undefined): number {
+  if (kwargs !== undefined && !(kwargs instanceof EncodedValue ? kwargs.empty : isEmptyDict(kwargs))) {
     message.push(args ?? [], kwargs);
     return 2;
   }
-  if (args !== undefined && args.length > 0) {
+  if (args !== undefined && !(args instanceof EncodedValue ? args.empty : args.length === 0)) {
     message.push(args);
     return 1;
   }

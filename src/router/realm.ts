@@ -7,6 +7,7 @@ import type { Clock } from "../platform/clock.ts";
 import type { Action, Authorizer } from "../auth/authorizer.ts";
 import type { Authenticator } from "../auth/types.ts";
 import type { Logger } from "../platform/logger.ts";
+import type { Args, Kwargs } from "../serializer/encoded.ts";
 import * as U from "../wamp/uris.ts";
 import { errorMessage } from "./messages.ts";
 import type { RandomSource } from "../platform/random.ts";
@@ -157,7 +158,7 @@ export class Realm implements RealmPort {
     if (this.#authorizer && !session.internal && !this.#authorized(session, code, m)) return;
     switch (code) {
       case C.PUBLISH:
-        this.broker.publish(session, m[1] as number, m[2] as Dict, m[3] as string, m[4] as unknown[] | undefined, m[5] as Dict | undefined);
+        this.broker.publish(session, m[1] as number, m[2] as Dict, m[3] as string, m[4] as Args | undefined, m[5] as Kwargs | undefined);
         return;
       case C.SUBSCRIBE:
         this.broker.subscribe(session, m[1] as number, m[2] as Dict, m[3] as string);
@@ -166,7 +167,7 @@ export class Realm implements RealmPort {
         this.broker.unsubscribe(session, m[1] as number, m[2] as number);
         return;
       case C.CALL:
-        this.dealer.call(session, m[1] as number, m[2] as Dict, m[3] as string, m[4] as unknown[] | undefined, m[5] as Dict | undefined);
+        this.dealer.call(session, m[1] as number, m[2] as Dict, m[3] as string, m[4] as Args | undefined, m[5] as Kwargs | undefined);
         return;
       case C.CANCEL:
         this.dealer.cancel(session, m[1] as number, m[2] as Dict);
@@ -178,7 +179,7 @@ export class Realm implements RealmPort {
         this.dealer.unregister(session, m[1] as number, m[2] as number);
         return;
       case C.YIELD:
-        this.dealer.yield(session, m[1] as number, m[2] as Dict, m[3] as unknown[] | undefined, m[4] as Dict | undefined);
+        this.dealer.yield(session, m[1] as number, m[2] as Dict, m[3] as Args | undefined, m[4] as Kwargs | undefined);
         return;
       case C.ERROR: {
         // Spec: the only ERROR a client may send answers an INVOCATION.
@@ -186,7 +187,7 @@ export class Realm implements RealmPort {
           session.protocolViolation(`ERROR for request type ${String(m[1])}; a client may only send ERROR for INVOCATION (68)`);
           return;
         }
-        this.dealer.error(session, m[2] as number, m[3] as Dict, m[4] as string, m[5] as unknown[] | undefined, m[6] as Dict | undefined);
+        this.dealer.error(session, m[2] as number, m[3] as Dict, m[4] as string, m[5] as Args | undefined, m[6] as Kwargs | undefined);
         return;
       }
       default:

@@ -9,6 +9,7 @@ import { Encoder, type Options } from "cbor-x";
 import { decodeFailure, decodeFromScratch, plainBytes, wideIntegersToBigInt } from "./msgpack.ts";
 import { binaryTailMethods } from "./binary_tail.ts";
 import { cborTailBytes } from "./cbor_tail.ts";
+import { decodeElements } from "./encoded.ts";
 import type { Serializer } from "./types.ts";
 
 // Options missing from cbor-x's `Options` type are accepted by its constructor all the same.
@@ -32,7 +33,7 @@ const decodeRange = encoder.decode as (this: Encoder, bytes: Uint8Array, end: nu
 const decodeUpTo = (bytes: Uint8Array, end: number): unknown => decodeRange.call(encoder, bytes, end);
 
 function encode(message: readonly unknown[]): Uint8Array {
-  return plainBytes(encoder.encode(wideIntegersToBigInt(message)));
+  return plainBytes(encoder.encode(wideIntegersToBigInt(decodeElements(message))));
 }
 
 export const cborSerializer: Serializer = {

@@ -5,6 +5,7 @@
  */
 
 import { decodeBase64, encodeBase64 } from "./base64.ts";
+import { decodeElements } from "./encoded.ts";
 import { joinJsonTail, jsonTailText } from "./json_tail.ts";
 import type { RawTail, Serializer } from "./types.ts";
 
@@ -69,7 +70,7 @@ function reviveBinary(_key: string, value: unknown): unknown {
 }
 
 function encode(message: readonly unknown[]): string {
-  return JSON.stringify(binaryToStrings(message));
+  return JSON.stringify(binaryToStrings(decodeElements(message)));
 }
 
 /**

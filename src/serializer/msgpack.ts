@@ -6,6 +6,8 @@
 
 import { C1, Packr } from "msgpackr";
 import { binaryTailMethods } from "./binary_tail.ts";
+import { decodeElements, EncodedValue } from "./encoded.ts";
+import { decodeWithEncodedPayload, encodeWithEncodedPayload, type MsgpackCodec } from "./msgpack_payload.ts";
 import { msgpackTailBytes } from "./msgpack_tail.ts";
 import type { Serializer } from "./types.ts";
 
@@ -129,8 +131,39 @@ const packr = new Packr({
 /** `end` as a number: msgpackr reads `{ end }` as `end || length`, which takes 0 for "all". */
 const unpackUpTo = (bytes: Uint8Array, end: number): unknown => packr.unpack(bytes, end);
 
+const codec: MsgpackCodec = {
+  decode: (bytes) => checked(decodeFromScratch(bytes, unpackUpTo)),
+  decodeRange: unpackUpTo,
+  encode: (value) => packr.pack(wideIntegersToBigInt(value)),
+};
+
+/** 0xC1 is "never used" in MessagePack; msgpackr returns a marker object instead of failing. */
+function checked(value: unknown): unknown {
+  if (value === C1 || value === undefined) throw new Error("msgpack decode failed: not a value");
+  return value;
+}
+
 function encode(message: readonly unknown[]): Uint8Array {
+  for (let i = 0; i < message.length; i++) {
+    if (message[i] instanceof EncodedValue) {
+      const joined = encodeWithEncodedPayload(message, i, codec);
+      if (joined) return joined;
+      message = decodeElements(message);
+      break;
+    }
+  }
   return plainBytes(packr.pack(wideIntegersToBigInt(message)));
+}
+
+function decode(frame: Uint8Array | string): unknown {
+  if (typeof frame === "string") throw new Error("msgpack decode failed: text frame");
+  let value: unknown;
+  try {
+    value = decodeFromScratch(frame, unpackUpTo);
+  } catch (e) {
+    throw decodeFailure("msgpack", e);
+  }
+  return checked(value);
 }
 
 export const msgpackSerializer: Serializer = {
@@ -139,18 +172,10 @@ export const msgpackSerializer: Serializer = {
   rawSocketId: 2,
 
   encode,
+  decode,
 
-  decode(frame: Uint8Array | string): unknown {
-    if (typeof frame === "string") throw new Error("msgpack decode failed: text frame");
-    let value: unknown;
-    try {
-      value = decodeFromScratch(frame, unpackUpTo);
-    } catch (e) {
-      throw decodeFailure("msgpack", e);
-    }
-    // 0xC1 is "never used" in MessagePack; msgpackr returns a marker object instead of failing.
-    if (value === C1 || value === undefined) throw new Error("msgpack decode failed: not a value");
-    return value;
+  decodeMessage(frame: Uint8Array | string): unknown {
+    return (typeof frame !== "string" && decodeWithEncodedPayload(frame, codec)) || decode(frame);
   },
 
   ...binaryTailMethods({ name: "msgpack", cut: msgpackTailBytes, headerBase: 0x90, headerLimit: 16 }, encode),

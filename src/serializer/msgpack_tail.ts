@@ -18,18 +18,26 @@ function u32(b: Uint8Array, p: number): number {
 
 /**
  * Position just past `n` consecutive values starting at `p`; -1 on bytes that do not parse, on
- * extension types and, with `checkText`, on strings that are not well-formed UTF-8.
+ * extension types, with `checkText` on strings that are not well-formed UTF-8, and on
+ * containers nested more than `maxDepth` deep.
  */
-export function skipMsgpackValues(b: Uint8Array, p: number, n: number, checkText = false): number {
+export function skipMsgpackValues(b: Uint8Array, p: number, n: number, checkText = false, maxDepth = Infinity): number {
   let pending = n;
-  while (pending > 0) {
+  // The pending counts of the enclosing containers, innermost last (made at the first one).
+  let outer: number[] | undefined;
+  for (;;) {
+    while (pending === 0) {
+      if (outer === undefined || outer.length === 0) return p <= b.length ? p : -1;
+      pending = outer.pop()!;
+    }
     if (!(p < b.length)) return -1;
     pending--;
     const t = b[p]!;
     let text = 0; // length of a string's bytes, which start at p after the header
+    let items = 0; // values a container holds
     if (t <= 0x7f || t >= 0xe0) p += 1; // positive / negative fixint
-    else if (t <= 0x8f) (pending += 2 * (t & 0x0f)), (p += 1); // fixmap
-    else if (t <= 0x9f) (pending += t & 0x0f), (p += 1); // fixarray
+    else if (t <= 0x8f) (items = 2 * (t & 0x0f)), (p += 1); // fixmap
+    else if (t <= 0x9f) (items = t & 0x0f), (p += 1); // fixarray
     else if (t <= 0xbf) (text = t & 0x1f), (p += 1); // fixstr
     else {
       switch (t) {
@@ -44,10 +52,10 @@ export function skipMsgpackValues(b: Uint8Array, p: number, n: number, checkText
         case 0xcb: case 0xcf: case 0xd3: p += 9; break; // float64, uint64, int64
         case 0xcc: case 0xd0: p += 2; break; // uint8, int8
         case 0xcd: case 0xd1: p += 3; break; // uint16, int16
-        case 0xdc: pending += u16(b, p + 1); p += 3; break; // array16
-        case 0xdd: pending += u32(b, p + 1); p += 5; break; // array32
-        case 0xde: pending += 2 * u16(b, p + 1); p += 3; break; // map16
-        case 0xdf: pending += 2 * u32(b, p + 1); p += 5; break; // map32
+        case 0xdc: items = u16(b, p + 1); p += 3; break; // array16
+        case 0xdd: items = u32(b, p + 1); p += 5; break; // array32
+        case 0xde: items = 2 * u16(b, p + 1); p += 3; break; // map16
+        case 0xdf: items = 2 * u32(b, p + 1); p += 5; break; // map32
         default: return -1; // 0xc1 (never used), ext 8/16/32, fixext 1-16
       }
     }
@@ -55,8 +63,16 @@ export function skipMsgpackValues(b: Uint8Array, p: number, n: number, checkText
       if (checkText && !isWellFormedUtf8(b, p, p + text)) return -1;
       p += text;
     }
+    if (items > 0) {
+      // Each item takes at least a byte: a count past the end cannot be met (and must not be
+      // waited for item by item).
+      if (items > b.length - p) return -1;
+      outer ??= [];
+      if (outer.length >= maxDepth) return -1;
+      outer.push(pending);
+      pending = items;
+    }
   }
-  return p <= b.length ? p : -1;
 }
 
 /** The bytes of the elements from `from` on of a top-level array, or undefined. */

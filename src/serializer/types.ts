@@ -46,6 +46,12 @@ export interface Serializer {
   /** Decodes one frame. Throws on bytes that do not decode; the caller makes that a protocol violation. */
   decode(frame: Uint8Array | string): unknown;
   /**
+   * Decodes one received message as `decode` does, except that the payload of a client message
+   * may be left as `EncodedValue`s (encoded.ts). The transports use this; serializers without
+   * it are decoded whole.
+   */
+  decodeMessage?(frame: Uint8Array | string): unknown;
+  /**
    * The last `count` elements of the top-level array in `frame`, or undefined where that cannot
    * be cut out cheaply or safely (the caller then encodes the decoded values as usual).
    * Precondition: this serializer decoded `frame` into an array of exactly `from + count`

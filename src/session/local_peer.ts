@@ -5,6 +5,7 @@
  * @module
  */
 import type { SendResult, TransportInfo } from "../platform/transport.ts";
+import { decodeElements } from "../serializer/encoded.ts";
 import type { SerializerName } from "../serializer/types.ts";
 import type { FrameCache, Peer } from "./peer.ts";
 
@@ -34,7 +35,8 @@ export class LocalPeer implements Peer {
   /** The frame cache is left alone: there is no frame, and other peers must not see our key. */
   send(message: readonly unknown[], _cache?: FrameCache): SendResult {
     if (this.#closed) return "closed";
-    this.#deliver(message);
+    // Payloads still encoded are decoded here: the router's own sessions read values.
+    this.#deliver(decodeElements(message));
     return "ok";
   }
 

@@ -74,10 +74,11 @@ export interface MessageHandler {
 
 /** Decodes WebSocket frames into messages for a handler. */
 export function messageSink(serializer: Serializer, handler: MessageHandler, framing: Framing = "single"): ConnectionSink {
+  const decode = serializer.decodeMessage ?? serializer.decode;
   const deliver = (data: Uint8Array | string): void => {
     let decoded: unknown;
     try {
-      decoded = serializer.decode(data);
+      decoded = decode(data);
     } catch (e) {
       handler.malformed(`the frame could not be decoded as ${serializer.name}: ${e instanceof Error ? e.message : String(e)}`);
       return;

@@ -132,7 +132,7 @@ export function acceptRawSocket(conn: ByteConnection, options: RawSocketAcceptOp
             if (!handler || !serializer) break;
             let decoded: unknown;
             try {
-              decoded = serializer.decode(ev.payload);
+              decoded = (serializer.decodeMessage ?? serializer.decode)(ev.payload);
             } catch (e) {
               handler.malformed(
                 `the frame could not be decoded as ${serializer.name}: ${e instanceof Error ? e.message : String(e)}`,

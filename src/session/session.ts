@@ -16,6 +16,7 @@ import { FlowControl } from "./flow_control.ts";
 import { anonymousIdentity, checkHello, helloInfo, shrink, welcomeMessage } from "./hello.ts";
 import type { MessageHandler } from "./message_peer.ts";
 import type { FrameCache, Peer, PeerSendResult } from "./peer.ts";
+import { EncodedValue } from "../serializer/encoded.ts";
 import type { RawTail } from "../serializer/types.ts";
 
 /** What a session needs from the router that owns it. */
@@ -242,8 +243,10 @@ export class Session implements MessageHandler {
     const outer = this.#frame;
     const outerElements = this.#frameElements;
     const outerTail = this.#tail;
-    this.#frame = frame;
     this.#frameElements = Array.isArray(message) ? message.length : 0;
+    // A payload the decoder left encoded (serializer/encoded.ts) is forwarded as such: there
+    // is no tail to cut.
+    this.#frame = this.#frameElements > 0 && (message as unknown[])[this.#frameElements - 1] instanceof EncodedValue ? undefined : frame;
     this.#tail = undefined;
     try {
       this.#receive(message);

@@ -4,6 +4,7 @@
  * violation; the returned text becomes ABORT's `Details.message`.
  * @module
  */
+import { EncodedValue } from "../serializer/encoded.ts";
 import { messageName } from "./codes.ts";
 
 export type Dict = Record<string, unknown>;
@@ -69,12 +70,13 @@ function check(kind: Kind, v: unknown): boolean {
     case "int":
       return typeof v === "number" && Number.isInteger(v) && v >= 0;
     case "dict":
-      return isDict(v);
+      // A payload element left encoded says which it is (serializer/encoded.ts).
+      return isDict(v) && (!(v instanceof EncodedValue) || v.kind === "dict");
     case "uri":
     case "string":
       return typeof v === "string";
     case "list":
-      return Array.isArray(v);
+      return Array.isArray(v) || (v instanceof EncodedValue && v.kind === "list");
   }
 }
 
