@@ -41,6 +41,15 @@ export function runMicro(opts: MicroOptions, emit: Emit): void {
     const event = ser.encode(EVENT_1K);
     bench.add(`encode CALL ${ser.name}`, batched(() => ser.encode(CALL)));
     bench.add(`decode CALL ${ser.name}`, batched(() => ser.decode(call)));
+    const decodeMessage = ser.decodeMessage;
+    if (decodeMessage) {
+      // What the router does with a received CALL: the payload may stay encoded, and goes out
+      // again in an INVOCATION as it came.
+      const received = decodeMessage(call) as unknown[];
+      const invocation = [68, 1234567, 7654321, {}, ...received.slice(4)];
+      bench.add(`decodeMessage CALL ${ser.name}`, batched(() => decodeMessage(call)));
+      bench.add(`encode INVOCATION from it ${ser.name}`, batched(() => ser.encode(invocation)));
+    }
     bench.add(`encode EVENT 1KiB ${ser.name}`, batched(() => ser.encode(EVENT_1K)));
     bench.add(`decode EVENT 1KiB ${ser.name}`, batched(() => ser.decode(event)));
   }
