@@ -9,7 +9,9 @@ import { Encoder, type Options } from "cbor-x";
 import { decodeFailure, decodeFromScratch, plainBytes, wideIntegersToBigInt } from "./msgpack.ts";
 import { binaryTailMethods } from "./binary_tail.ts";
 import { cborTailBytes } from "./cbor_tail.ts";
-import { decodeElements } from "./encoded.ts";
+import { type BinaryCodec, decodeWithEncodedPayload, encodeWithEncodedPayload } from "./binary_payload.ts";
+import { cborFormat } from "./cbor_payload.ts";
+import { decodeElements, EncodedValue } from "./encoded.ts";
 import type { Serializer } from "./types.ts";
 
 // Options missing from cbor-x's `Options` type are accepted by its constructor all the same.
@@ -32,8 +34,35 @@ const encoder = new Encoder(options);
 const decodeRange = encoder.decode as (this: Encoder, bytes: Uint8Array, end: number) => unknown;
 const decodeUpTo = (bytes: Uint8Array, end: number): unknown => decodeRange.call(encoder, bytes, end);
 
+const codec: BinaryCodec = {
+  decode: (bytes) => decode(bytes),
+  decodeRange: decodeUpTo,
+  encode: (value) => encoder.encode(wideIntegersToBigInt(value)),
+};
+
 function encode(message: readonly unknown[]): Uint8Array {
-  return plainBytes(encoder.encode(wideIntegersToBigInt(decodeElements(message))));
+  for (let i = 0; i < message.length; i++) {
+    if (message[i] instanceof EncodedValue) {
+      const joined = encodeWithEncodedPayload(message, i, cborFormat, codec);
+      if (joined) return joined;
+      message = decodeElements(message);
+      break;
+    }
+  }
+  return plainBytes(encoder.encode(wideIntegersToBigInt(message)));
+}
+
+function decode(frame: Uint8Array | string): unknown {
+  if (typeof frame === "string") throw new Error("cbor decode failed: text frame");
+  let value: unknown;
+  try {
+    value = decodeFromScratch(frame, decodeUpTo);
+  } catch (e) {
+    throw decodeFailure("cbor", e);
+  }
+  // CBOR `undefined` (0xF7) is a valid item but never a WAMP message.
+  if (value === undefined) throw new Error("cbor decode failed: undefined");
+  return value;
 }
 
 export const cborSerializer: Serializer = {
@@ -42,18 +71,10 @@ export const cborSerializer: Serializer = {
   rawSocketId: 3,
 
   encode,
+  decode,
 
-  decode(frame: Uint8Array | string): unknown {
-    if (typeof frame === "string") throw new Error("cbor decode failed: text frame");
-    let value: unknown;
-    try {
-      value = decodeFromScratch(frame, decodeUpTo);
-    } catch (e) {
-      throw decodeFailure("cbor", e);
-    }
-    // CBOR `undefined` (0xF7) is a valid item but never a WAMP message.
-    if (value === undefined) throw new Error("cbor decode failed: undefined");
-    return value;
+  decodeMessage(frame: Uint8Array | string): unknown {
+    return (typeof frame !== "string" && decodeWithEncodedPayload(frame, cborFormat, codec)) || decode(frame);
   },
 
   ...binaryTailMethods({ name: "cbor", cut: cborTailBytes, headerBase: 0x80, headerLimit: 24 }, encode),

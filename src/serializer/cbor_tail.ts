@@ -29,25 +29,41 @@ function head(b: Uint8Array, p: number): { major: number; value: number; next: n
 
 /**
  * Position just past `n` consecutive items starting at `p`; -1 where this skipper gives up
- * (see above) and, with `checkText`, on text strings that are not well-formed UTF-8.
+ * (see above) and on containers nested more than `maxDepth` deep. With `strict` (the items will
+ * be forwarded as they are, for cbor-x to decode only where a peer needs values), also -1 on
+ * text strings that are not well-formed UTF-8 and on map keys cbor-x refuses to decode (arrays,
+ * maps, byte strings): whatever passes then decodes as it would have in the whole frame.
  */
-export function skipCborItems(b: Uint8Array, p: number, n: number, checkText = false): number {
+export function skipCborItems(b: Uint8Array, p: number, n: number, strict = false, maxDepth = Infinity): number {
   let pending = n;
-  while (pending > 0) {
+  let inMap = false;
+  // The enclosing containers, innermost last: pending count * 2, plus 1 for a map.
+  let outer: number[] | undefined;
+  for (;;) {
+    while (pending === 0) {
+      if (outer === undefined || outer.length === 0) return p;
+      const o = outer.pop()!;
+      pending = Math.floor(o / 2);
+      inMap = o % 2 === 1;
+    }
     pending--;
+    // A map's items count down from an even number: a key leaves an odd count behind.
+    const isKey = inMap && pending % 2 === 1;
     const ib = b[p];
     if (ib === undefined) return -1;
     const h = head(b, p);
     if (!h) return -1;
     p = h.next;
+    if (strict && isKey && (h.major === 2 || h.major === 4 || h.major === 5)) return -1;
+    let items = 0;
     switch (h.major) {
       case 2: p += h.value; break; // byte string
       case 3: // text string
-        if (checkText && !(p + h.value <= b.length && isWellFormedUtf8(b, p, p + h.value))) return -1;
+        if (strict && !(p + h.value <= b.length && isWellFormedUtf8(b, p, p + h.value))) return -1;
         p += h.value;
         break;
-      case 4: pending += h.value; break; // array
-      case 5: pending += 2 * h.value; break; // map
+      case 4: items = h.value; break; // array
+      case 5: items = 2 * h.value; break; // map
       case 6: return -1; // tag
       case 7: // false, true, null, undefined (20-23) and floats (25-27) only
         if ((ib & 0x1f) < 20 || (ib & 0x1f) === 24) return -1;
@@ -56,8 +72,16 @@ export function skipCborItems(b: Uint8Array, p: number, n: number, checkText = f
     }
     // Also catches NaN from a head cut off at the end of the bytes.
     if (!(p <= b.length)) return -1;
+    if (items > 0) {
+      // Each item takes at least a byte: a count past the end cannot be met.
+      if (items > b.length - p) return -1;
+      outer ??= [];
+      if (outer.length >= maxDepth) return -1;
+      outer.push(pending * 2 + (inMap ? 1 : 0));
+      pending = items;
+      inMap = h.major === 5;
+    }
   }
-  return p;
 }
 
 /** The bytes of the items from `from` on of a top-level definite-length array, or undefined. */

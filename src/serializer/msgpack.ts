@@ -7,7 +7,8 @@
 import { C1, Packr } from "msgpackr";
 import { binaryTailMethods } from "./binary_tail.ts";
 import { decodeElements, EncodedValue } from "./encoded.ts";
-import { decodeWithEncodedPayload, encodeWithEncodedPayload, type MsgpackCodec } from "./msgpack_payload.ts";
+import { type BinaryCodec, decodeWithEncodedPayload, encodeWithEncodedPayload } from "./binary_payload.ts";
+import { msgpackFormat } from "./msgpack_payload.ts";
 import { msgpackTailBytes } from "./msgpack_tail.ts";
 import type { Serializer } from "./types.ts";
 
@@ -131,7 +132,7 @@ const packr = new Packr({
 /** `end` as a number: msgpackr reads `{ end }` as `end || length`, which takes 0 for "all". */
 const unpackUpTo = (bytes: Uint8Array, end: number): unknown => packr.unpack(bytes, end);
 
-const codec: MsgpackCodec = {
+const codec: BinaryCodec = {
   decode: (bytes) => checked(decodeFromScratch(bytes, unpackUpTo)),
   decodeRange: unpackUpTo,
   encode: (value) => packr.pack(wideIntegersToBigInt(value)),
@@ -146,7 +147,7 @@ function checked(value: unknown): unknown {
 function encode(message: readonly unknown[]): Uint8Array {
   for (let i = 0; i < message.length; i++) {
     if (message[i] instanceof EncodedValue) {
-      const joined = encodeWithEncodedPayload(message, i, codec);
+      const joined = encodeWithEncodedPayload(message, i, msgpackFormat, codec);
       if (joined) return joined;
       message = decodeElements(message);
       break;
@@ -175,7 +176,7 @@ export const msgpackSerializer: Serializer = {
   decode,
 
   decodeMessage(frame: Uint8Array | string): unknown {
-    return (typeof frame !== "string" && decodeWithEncodedPayload(frame, codec)) || decode(frame);
+    return (typeof frame !== "string" && decodeWithEncodedPayload(frame, msgpackFormat, codec)) || decode(frame);
   },
 
   ...binaryTailMethods({ name: "msgpack", cut: msgpackTailBytes, headerBase: 0x90, headerLimit: 16 }, encode),

@@ -18,25 +18,33 @@ function u32(b: Uint8Array, p: number): number {
 
 /**
  * Position just past `n` consecutive values starting at `p`; -1 on bytes that do not parse, on
- * extension types, with `checkText` on strings that are not well-formed UTF-8, and on
- * containers nested more than `maxDepth` deep.
+ * extension types, and on containers nested more than `maxDepth` deep. With `strict` (the values
+ * will be forwarded as they are, for msgpackr to decode only where a peer needs values), also -1
+ * on strings that are not well-formed UTF-8 and on map keys msgpackr refuses to decode (lists,
+ * maps, binary): whatever passes then decodes as it would have in the whole frame.
  */
-export function skipMsgpackValues(b: Uint8Array, p: number, n: number, checkText = false, maxDepth = Infinity): number {
+export function skipMsgpackValues(b: Uint8Array, p: number, n: number, strict = false, maxDepth = Infinity): number {
   let pending = n;
-  // The pending counts of the enclosing containers, innermost last (made at the first one).
+  let inMap = false;
+  // The enclosing containers, innermost last: pending count * 2, plus 1 for a map.
   let outer: number[] | undefined;
   for (;;) {
     while (pending === 0) {
       if (outer === undefined || outer.length === 0) return p <= b.length ? p : -1;
-      pending = outer.pop()!;
+      const o = outer.pop()!;
+      pending = Math.floor(o / 2);
+      inMap = o % 2 === 1;
     }
     if (!(p < b.length)) return -1;
     pending--;
+    // A map's items count down from an even number: a key leaves an odd count behind.
+    const isKey = inMap && (pending & 1) === 1;
     const t = b[p]!;
     let text = 0; // length of a string's bytes, which start at p after the header
     let items = 0; // values a container holds
+    let map = false;
     if (t <= 0x7f || t >= 0xe0) p += 1; // positive / negative fixint
-    else if (t <= 0x8f) (items = 2 * (t & 0x0f)), (p += 1); // fixmap
+    else if (t <= 0x8f) (items = 2 * (t & 0x0f)), (map = true), (p += 1); // fixmap
     else if (t <= 0x9f) (items = t & 0x0f), (p += 1); // fixarray
     else if (t <= 0xbf) (text = t & 0x1f), (p += 1); // fixstr
     else {
@@ -54,13 +62,15 @@ export function skipMsgpackValues(b: Uint8Array, p: number, n: number, checkText
         case 0xcd: case 0xd1: p += 3; break; // uint16, int16
         case 0xdc: items = u16(b, p + 1); p += 3; break; // array16
         case 0xdd: items = u32(b, p + 1); p += 5; break; // array32
-        case 0xde: items = 2 * u16(b, p + 1); p += 3; break; // map16
-        case 0xdf: items = 2 * u32(b, p + 1); p += 5; break; // map32
+        case 0xde: items = 2 * u16(b, p + 1); map = true; p += 3; break; // map16
+        case 0xdf: items = 2 * u32(b, p + 1); map = true; p += 5; break; // map32
         default: return -1; // 0xc1 (never used), ext 8/16/32, fixext 1-16
       }
     }
+    // fixmap, fixarray, bin 8/16/32, array 16/32, map 16/32.
+    if (strict && isKey && ((t >= 0x80 && t <= 0x9f) || (t >= 0xc4 && t <= 0xc6) || (t >= 0xdc && t <= 0xdf))) return -1;
     if (text > 0) {
-      if (checkText && !isWellFormedUtf8(b, p, p + text)) return -1;
+      if (strict && !isWellFormedUtf8(b, p, p + text)) return -1;
       p += text;
     }
     if (items > 0) {
@@ -69,8 +79,9 @@ export function skipMsgpackValues(b: Uint8Array, p: number, n: number, checkText
       if (items > b.length - p) return -1;
       outer ??= [];
       if (outer.length >= maxDepth) return -1;
-      outer.push(pending);
+      outer.push(pending * 2 + (inMap ? 1 : 0));
       pending = items;
+      inMap = map;
     }
   }
 }
