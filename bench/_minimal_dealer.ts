@@ -7,9 +7,11 @@
  * error handling: frames that are not a CALL or a YIELD of a call in flight are dropped.
  *
  * The bare relay shows what the runtime's WebSocket I/O costs; this shows what decoding and
- * encoding every message adds on top (a real router cannot skip them: it must read the message
- * to route it, and must not pass on a frame it has not checked). The router's CPU per call is
- * reported against both.
+ * encoding every message whole adds on top. A router must read enough of each message to route
+ * it and must not pass on a frame it has not checked, but it need not decode a payload it only
+ * forwards: Junction's MessagePack path reads the header elements and skips over the payload
+ * (serializer/binary_payload.ts), so there it can cost less than this floor. The router's CPU
+ * per call is reported against both.
  * @module
  */
 import { serializerForSubprotocol } from "../src/serializer/registry.ts";

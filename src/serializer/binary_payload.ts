@@ -31,7 +31,7 @@ export interface BinaryFormat {
   /** The message type code, the first element (at offset 1); -1 when it is no small integer. */
   typeCode(b: Uint8Array): number;
   /**
-   * Reads `count` elements from `p` into `into` when each is of a kind nearly every head holds
+   * Reads `count` elements from `p` into `into[0, count)` when each is of a kind nearly every head holds
    * and reads to the value the library gives (integers up to 64 bits, ASCII strings, an empty
    * map); returns where they end, or -1 at any other element.
    */
@@ -152,13 +152,15 @@ export function decodeWithEncodedPayload(frame: Uint8Array, format: BinaryFormat
   const type = format.typeCode(frame);
   const at = type >= 0 ? PAYLOAD_AT[type] : undefined;
   if (at === undefined || n <= at || n > at + 2) return undefined;
-  const head: unknown[] = [];
-  let argsAt = format.readHead(frame, 1, at, head);
+  // Made at its final length: growing it element by element would allocate again.
+  const message = new Array<unknown>(n);
+  let quick = true;
+  let argsAt = format.readHead(frame, 1, at, message);
   if (argsAt < 0) {
     // An element the quick reader leaves to the library: the whole head goes to it.
+    quick = false;
     argsAt = format.skip(frame, 1, at, false, Infinity);
     if (argsAt < 0) return undefined;
-    head.length = 0;
   }
   if (format.kindAt(frame, argsAt) !== "list") return undefined;
   const kwargsAt = format.skip(frame, argsAt, 1, true, MAX_LAZY_DEPTH);
@@ -169,21 +171,22 @@ export function decodeWithEncodedPayload(frame: Uint8Array, format: BinaryFormat
     end = format.skip(frame, kwargsAt, 1, true, MAX_LAZY_DEPTH);
   }
   if (end !== frame.length) return undefined;
-  if (head.length === 0 && !decodeHead(frame, argsAt, at, format, codec, head)) return undefined;
+  if (!quick && !decodeHead(frame, argsAt, at, format, codec, message)) return undefined;
   const { name } = format;
-  head.push(new EncodedValue(name, "list", frame, argsAt, kwargsAt, format.isEmptyAt(frame, argsAt), codec.decode));
+  message[at] = new EncodedValue(name, "list", frame, argsAt, kwargsAt, format.isEmptyAt(frame, argsAt), codec.decode);
   if (end !== kwargsAt) {
-    head.push(new EncodedValue(name, "dict", frame, kwargsAt, end, format.isEmptyAt(frame, kwargsAt), codec.decode));
+    message[at + 1] = new EncodedValue(name, "dict", frame, kwargsAt, end, format.isEmptyAt(frame, kwargsAt), codec.decode);
   }
-  return head;
+  return message;
 }
 
 /** Reused for the head of each message: handling is synchronous and never re-entered. */
 let headScratch = new Uint8Array(256);
 
 /**
- * The first `count` elements read by the library, as the array they are the start of: the
- * frame's bytes up to `end` with the one-byte array header changed to say `count`.
+ * The first `count` elements read by the library into `into[0, count)`, as the array they are
+ * the start of: the frame's bytes up to `end` with the one-byte array header changed to say
+ * `count`.
  */
 function decodeHead(frame: Uint8Array, end: number, count: number, format: BinaryFormat, codec: BinaryCodec, into: unknown[]): boolean {
   if (headScratch.length < end) headScratch = new Uint8Array(Math.max(end, 2 * headScratch.length));
@@ -193,7 +196,7 @@ function decodeHead(frame: Uint8Array, end: number, count: number, format: Binar
   try {
     const head = codec.decodeRange(scratch, end);
     if (!Array.isArray(head) || head.length !== count) return false;
-    for (const item of head) into.push(item);
+    for (let i = 0; i < count; i++) into[i] = head[i];
     return true;
   } catch {
     return false;

@@ -40,22 +40,34 @@ export const cborFormat: BinaryFormat = {
     for (let i = 0; i < count; i++) {
       const t = b[p];
       if (t === undefined) return -1;
-      if (t < ONE) (into.push(t), (p += 1));
-      else if (t === ONE && p + 1 < b.length) (into.push(b[p + 1]), (p += 2));
-      else if (t === TWO && p + 2 < b.length) (into.push((b[p + 1]! << 8) | b[p + 2]!), (p += 3));
-      else if (t === FOUR && p + 4 < b.length) (into.push(readU32(b, p + 1)), (p += 5));
-      // 64-bit: exact up to 2^53 (every WAMP id); above that rounded once, as cbor-x's number is.
-      else if (t === EIGHT && p + 8 < b.length) (into.push(readU32(b, p + 1) * TWO_32 + readU32(b, p + 5)), (p += 9));
-      else if (isEmptyHead(b, p, MAP)) (into.push({}), (p += t === MAP ? 1 : 3));
-      else if (t >= TEXT && t < (TEXT | ONE)) {
+      if (t < ONE) {
+        into[i] = t;
+        p += 1;
+      } else if (t === ONE && p + 1 < b.length) {
+        into[i] = b[p + 1];
+        p += 2;
+      } else if (t === TWO && p + 2 < b.length) {
+        into[i] = (b[p + 1]! << 8) | b[p + 2]!;
+        p += 3;
+      } else if (t === FOUR && p + 4 < b.length) {
+        into[i] = readU32(b, p + 1);
+        p += 5;
+      } else if (t === EIGHT && p + 8 < b.length) {
+        // Exact up to 2^53 (every WAMP id); above that rounded once, as cbor-x's number is.
+        into[i] = readU32(b, p + 1) * TWO_32 + readU32(b, p + 5);
+        p += 9;
+      } else if (isEmptyHead(b, p, MAP)) {
+        into[i] = {};
+        p += t === MAP ? 1 : 3;
+      } else if (t >= TEXT && t < (TEXT | ONE)) {
         const text = asciiText(b, p + 1, t & 0x1f);
         if (text === undefined) return -1;
-        into.push(text);
+        into[i] = text;
         p += 1 + (t & 0x1f);
       } else if (t === (TEXT | ONE) && p + 1 < b.length) {
         const text = asciiText(b, p + 2, b[p + 1]!);
         if (text === undefined) return -1;
-        into.push(text);
+        into[i] = text;
         p += 2 + b[p + 1]!;
       } else return -1;
     }

@@ -36,27 +36,43 @@ export const msgpackFormat: BinaryFormat = {
     for (let i = 0; i < count; i++) {
       const t = b[p];
       if (t === undefined) return -1;
-      if (t <= 0x7f) (into.push(t), (p += 1));
-      else if (t === FIXMAP) (into.push({}), (p += 1));
-      // msgpackr writes every map with a 16-bit count.
-      else if (t === MAP16 && b[p + 1] === 0 && b[p + 2] === 0) (into.push({}), (p += 3));
-      else if (t >= FIXSTR && t <= 0xbf) {
+      if (t <= 0x7f) {
+        into[i] = t;
+        p += 1;
+      } else if (t === FIXMAP) {
+        into[i] = {};
+        p += 1;
+      } else if (t === MAP16 && b[p + 1] === 0 && b[p + 2] === 0) {
+        // msgpackr writes every map with a 16-bit count.
+        into[i] = {};
+        p += 3;
+      } else if (t >= FIXSTR && t <= 0xbf) {
         const text = asciiText(b, p + 1, t & 0x1f);
         if (text === undefined) return -1;
-        into.push(text);
+        into[i] = text;
         p += 1 + (t & 0x1f);
       } else if (t === STR8 && p + 1 < b.length) {
         const text = asciiText(b, p + 2, b[p + 1]!);
         if (text === undefined) return -1;
-        into.push(text);
+        into[i] = text;
         p += 2 + b[p + 1]!;
-      } else if (t === UINT8 && p + 1 < b.length) (into.push(b[p + 1]), (p += 2));
-      else if (t === UINT16 && p + 2 < b.length) (into.push((b[p + 1]! << 8) | b[p + 2]!), (p += 3));
-      else if (t === UINT32 && p + 4 < b.length) (into.push(readU32(b, p + 1)), (p += 5));
-      // uint64: exact up to 2^53 (every WAMP id); above that rounded once, as msgpackr's number is.
-      else if (t === UINT64 && p + 8 < b.length) (into.push(readU32(b, p + 1) * TWO_32 + readU32(b, p + 5)), (p += 9));
-      else if (t >= 0xe0) (into.push(t - 0x100), (p += 1));
-      else return -1;
+      } else if (t === UINT8 && p + 1 < b.length) {
+        into[i] = b[p + 1];
+        p += 2;
+      } else if (t === UINT16 && p + 2 < b.length) {
+        into[i] = (b[p + 1]! << 8) | b[p + 2]!;
+        p += 3;
+      } else if (t === UINT32 && p + 4 < b.length) {
+        into[i] = readU32(b, p + 1);
+        p += 5;
+      } else if (t === UINT64 && p + 8 < b.length) {
+        // Exact up to 2^53 (every WAMP id); above that rounded once, as msgpackr's number is.
+        into[i] = readU32(b, p + 1) * TWO_32 + readU32(b, p + 5);
+        p += 9;
+      } else if (t >= 0xe0) {
+        into[i] = t - 0x100;
+        p += 1;
+      } else return -1;
     }
     return p;
   },
