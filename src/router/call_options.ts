@@ -33,7 +33,12 @@ const NO_OPTIONS: CallOptions = Object.freeze({
 
 /** Parsed options, or the reason they are invalid (answered with `wamp.error.invalid_argument`). */
 export function parseCallOptions(options: Dict): CallOptions | string {
-  if (isEmptyDict(options)) return NO_OPTIONS;
+  // The parser's closure captures `options`, which gives its function a scope object on every
+  // call: the common empty case returns before reaching it.
+  return isEmptyDict(options) ? NO_OPTIONS : parseGiven(options);
+}
+
+function parseGiven(options: Dict): CallOptions | string {
   const bool = (key: string): boolean | string => {
     const v = options[key];
     if (v === undefined) return false;

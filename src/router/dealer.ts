@@ -206,9 +206,6 @@ export class Dealer {
   // --- calls ---
 
   call(caller: Session, requestId: number, options: Dict, procedure: string, args?: Args, kwargs?: Kwargs): void {
-    const fail = (uri: string, why: string): void => {
-      caller.send(errorMessage(C.CALL, requestId, uri, why));
-    };
     const pending = this.#byCaller.get(caller);
     const active = pending?.get(requestId);
     if (active) {
@@ -220,10 +217,10 @@ export class Dealer {
 
     const inFlight = pending?.size ?? 0;
     if (inFlight >= this.#ctx.limits.pendingCallsPerSession) {
-      return fail(E_LIMIT_PENDING_CALLS, `this session has ${inFlight} calls in flight, the limit`);
+      return refuseCall(caller, requestId, E_LIMIT_PENDING_CALLS, `this session has ${inFlight} calls in flight, the limit`);
     }
     const opts = parseCallOptions(options);
-    if (typeof opts === "string") return fail(U.E_INVALID_ARGUMENT, opts);
+    if (typeof opts === "string") return refuseCall(caller, requestId, U.E_INVALID_ARGUMENT, opts);
     // Spec "Progressive Call Invocations" and "Payload Passthru Mode": using either without
     // announcing it is a protocol violation.
     if (opts.progress && !caller.hasFeature("caller", "progressive_call_invocations")) {
@@ -235,22 +232,22 @@ export class Dealer {
       return;
     }
     if (opts.discloseMe && !this.#allowDisclose) {
-      return fail("wamp.error.option_disallowed.disclose_me", "this realm does not allow callers to disclose themselves");
+      return refuseCall(caller, requestId, "wamp.error.option_disallowed.disclose_me", "this realm does not allow callers to disclose themselves");
     }
     const reg = this.#table.best(procedure);
     // A procedure that names an exact registration passed this very check when it was
     // registered; only other URIs need the (regular expression) check on the call path.
     const knownValid = reg !== undefined && reg.match === "exact";
     if (!knownValid && !isValidUri(procedure, this.#ctx.uriCheck)) {
-      return fail(U.E_INVALID_URI, `"${procedure}" is not a valid procedure URI`);
+      return refuseCall(caller, requestId, U.E_INVALID_URI, `"${procedure}" is not a valid procedure URI`);
     }
-    if (!reg) return fail(U.E_NO_SUCH_PROCEDURE, `no callee registered "${procedure}"`);
+    if (!reg) return refuseCall(caller, requestId, U.E_NO_SUCH_PROCEDURE, `no callee registered "${procedure}"`);
     const callee = opts.rkey !== undefined ? pickPartition(reg, opts.rkey) : pickCallee(reg, this.#ctx.random);
     if (opts.progress && !supportsProgressiveInvocations(callee)) {
-      return fail(U.E_FEATURE_NOT_SUPPORTED, "the callee does not support progressive call invocations");
+      return refuseCall(caller, requestId, U.E_FEATURE_NOT_SUPPORTED, "the callee does not support progressive call invocations");
     }
     if (opts.ppt && !announcesPassthru(callee, "callee")) {
-      return fail(U.E_FEATURE_NOT_SUPPORTED, "the callee does not support payload passthru mode");
+      return refuseCall(caller, requestId, U.E_FEATURE_NOT_SUPPORTED, "the callee does not support payload passthru mode");
     }
     const calleeOptions = reg.calleeOptions.get(callee)!;
     // The callee enforces the timeout itself when it asked to at registration and can.
@@ -262,7 +259,7 @@ export class Dealer {
     const n = appendPayload(invocation, args, kwargs);
     const sent = callee.send(invocation, undefined, caller.inboundTail(CALL_FIXED, n));
     const failure = undeliverable(sent, "the call", "callee");
-    if (failure) return fail(failure[0], failure[1]);
+    if (failure) return refuseCall(caller, requestId, failure[0], failure[1]);
     const inv: Invocation = {
       caller,
       callRequestId: requestId,
@@ -504,7 +501,12 @@ export class Dealer {
    * `wamp.error.timeout`. With progressive results the time runs between results.
    */
   #armTimeout(inv: Invocation): void {
-    if (inv.timeout <= 0) return;
+    // Most calls have no timeout; the timer's closures (and their scope) live in #startTimer,
+    // so that such calls allocate nothing here.
+    if (inv.timeout > 0) this.#startTimer(inv);
+  }
+
+  #startTimer(inv: Invocation): void {
     this.#stopTimer(inv);
     const clock = this.#ctx.clock;
     const deadline = clock.now() + inv.timeout;
@@ -567,4 +569,12 @@ function setOf<V>(outer: Map<Session, Set<V>>, session: Session): Set<V> {
   let s = outer.get(session);
   if (!s) outer.set(session, (s = new Set()));
   return s;
+}
+
+/**
+ * Answers a CALL with ERROR. A function of its own rather than a closure in `call`: a closure
+ * there would cost every call a function and a scope object, refused or not.
+ */
+function refuseCall(caller: Session, requestId: number, uri: string, why: string): void {
+  caller.send(errorMessage(C.CALL, requestId, uri, why));
 }

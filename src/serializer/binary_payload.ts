@@ -116,8 +116,15 @@ export function writeAscii(out: Uint8Array, p: number, v: string): number {
   return p;
 }
 
+/**
+ * What an empty map in a message's head reads to: one frozen object for all (Options and
+ * Details are read, never changed, by the router; it saves an object per message).
+ */
+export const EMPTY_MAP: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** Whether `v` is a plain object without keys. */
 export function isEmptyPlainObject(v: unknown): boolean {
+  if (v === EMPTY_MAP) return true;
   if (typeof v !== "object" || v === null || Object.getPrototypeOf(v) !== Object.prototype) return false;
   for (const _ in v) return false;
   return true;

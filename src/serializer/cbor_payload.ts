@@ -3,7 +3,7 @@
  * directly (as cbor-x reads and writes them), and the headers of lists and maps.
  * @module
  */
-import { asciiText, type BinaryFormat, isEmptyPlainObject, readU32, writeAscii, writeU32 } from "./binary_payload.ts";
+import { asciiText, type BinaryFormat, EMPTY_MAP, isEmptyPlainObject, readU32, writeAscii, writeU32 } from "./binary_payload.ts";
 import { skipCborItems } from "./cbor_tail.ts";
 
 const ARRAY = 0x80; // major type 4
@@ -57,7 +57,7 @@ export const cborFormat: BinaryFormat = {
         into[i] = readU32(b, p + 1) * TWO_32 + readU32(b, p + 5);
         p += 9;
       } else if (isEmptyHead(b, p, MAP)) {
-        into[i] = {};
+        into[i] = EMPTY_MAP;
         p += t === MAP ? 1 : 3;
       } else if (t >= TEXT && t < (TEXT | ONE)) {
         const text = asciiText(b, p + 1, t & 0x1f);

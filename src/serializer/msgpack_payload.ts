@@ -3,7 +3,7 @@
  * directly (as msgpackr reads and writes them), and the headers of lists and maps.
  * @module
  */
-import { asciiText, type BinaryFormat, isEmptyPlainObject, readU32, writeAscii, writeU32 } from "./binary_payload.ts";
+import { asciiText, type BinaryFormat, EMPTY_MAP, isEmptyPlainObject, readU32, writeAscii, writeU32 } from "./binary_payload.ts";
 import { skipMsgpackValues } from "./msgpack_tail.ts";
 
 const FIXARRAY = 0x90;
@@ -40,11 +40,11 @@ export const msgpackFormat: BinaryFormat = {
         into[i] = t;
         p += 1;
       } else if (t === FIXMAP) {
-        into[i] = {};
+        into[i] = EMPTY_MAP;
         p += 1;
       } else if (t === MAP16 && b[p + 1] === 0 && b[p + 2] === 0) {
         // msgpackr writes every map with a 16-bit count.
-        into[i] = {};
+        into[i] = EMPTY_MAP;
         p += 3;
       } else if (t >= FIXSTR && t <= 0xbf) {
         const text = asciiText(b, p + 1, t & 0x1f);
