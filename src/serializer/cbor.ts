@@ -9,9 +9,8 @@ import { Encoder, type Options } from "cbor-x";
 import { decodeFailure, decodeFromScratch, plainBytes, wideIntegersToBigInt } from "./msgpack.ts";
 import { binaryTailMethods } from "./binary_tail.ts";
 import { cborTailBytes } from "./cbor_tail.ts";
-import { type BinaryCodec, decodeWithEncodedPayload, encodeWithEncodedPayload } from "./binary_payload.ts";
+import { type BinaryCodec, decodeKeepingPayload, encodeKeepingPayload } from "./binary_payload.ts";
 import { cborFormat } from "./cbor_payload.ts";
-import { decodeElements, EncodedValue } from "./encoded.ts";
 import type { Serializer } from "./types.ts";
 
 // Options missing from cbor-x's `Options` type are accepted by its constructor all the same.
@@ -40,16 +39,12 @@ const codec: BinaryCodec = {
   encode: (value) => encoder.encode(wideIntegersToBigInt(value)),
 };
 
-function encode(message: readonly unknown[]): Uint8Array {
-  for (let i = 0; i < message.length; i++) {
-    if (message[i] instanceof EncodedValue) {
-      const joined = encodeWithEncodedPayload(message, i, cborFormat, codec);
-      if (joined) return joined;
-      message = decodeElements(message);
-      break;
-    }
-  }
+function encodeValues(message: readonly unknown[]): Uint8Array {
   return plainBytes(encoder.encode(wideIntegersToBigInt(message)));
+}
+
+function encode(message: readonly unknown[]): Uint8Array {
+  return encodeKeepingPayload(message, cborFormat, codec, encodeValues);
 }
 
 function decode(frame: Uint8Array | string): unknown {
@@ -74,7 +69,7 @@ export const cborSerializer: Serializer = {
   decode,
 
   decodeMessage(frame: Uint8Array | string): unknown {
-    return (typeof frame !== "string" && decodeWithEncodedPayload(frame, cborFormat, codec)) || decode(frame);
+    return decodeKeepingPayload(frame, cborFormat, codec, decode);
   },
 
   ...binaryTailMethods({ name: "cbor", cut: cborTailBytes, headerBase: 0x80, headerLimit: 24 }, encode),

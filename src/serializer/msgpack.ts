@@ -6,8 +6,7 @@
 
 import { C1, Packr } from "msgpackr";
 import { binaryTailMethods } from "./binary_tail.ts";
-import { decodeElements, EncodedValue } from "./encoded.ts";
-import { type BinaryCodec, decodeWithEncodedPayload, encodeWithEncodedPayload } from "./binary_payload.ts";
+import { type BinaryCodec, decodeKeepingPayload, encodeKeepingPayload } from "./binary_payload.ts";
 import { msgpackFormat } from "./msgpack_payload.ts";
 import { msgpackTailBytes } from "./msgpack_tail.ts";
 import type { Serializer } from "./types.ts";
@@ -133,7 +132,7 @@ const packr = new Packr({
 const unpackUpTo = (bytes: Uint8Array, end: number): unknown => packr.unpack(bytes, end);
 
 const codec: BinaryCodec = {
-  decode: (bytes) => checked(decodeFromScratch(bytes, unpackUpTo)),
+  decode: (bytes) => decode(bytes),
   decodeRange: unpackUpTo,
   encode: (value) => packr.pack(wideIntegersToBigInt(value)),
 };
@@ -144,16 +143,12 @@ function checked(value: unknown): unknown {
   return value;
 }
 
-function encode(message: readonly unknown[]): Uint8Array {
-  for (let i = 0; i < message.length; i++) {
-    if (message[i] instanceof EncodedValue) {
-      const joined = encodeWithEncodedPayload(message, i, msgpackFormat, codec);
-      if (joined) return joined;
-      message = decodeElements(message);
-      break;
-    }
-  }
+function encodeValues(message: readonly unknown[]): Uint8Array {
   return plainBytes(packr.pack(wideIntegersToBigInt(message)));
+}
+
+function encode(message: readonly unknown[]): Uint8Array {
+  return encodeKeepingPayload(message, msgpackFormat, codec, encodeValues);
 }
 
 function decode(frame: Uint8Array | string): unknown {
@@ -176,7 +171,7 @@ export const msgpackSerializer: Serializer = {
   decode,
 
   decodeMessage(frame: Uint8Array | string): unknown {
-    return (typeof frame !== "string" && decodeWithEncodedPayload(frame, msgpackFormat, codec)) || decode(frame);
+    return decodeKeepingPayload(frame, msgpackFormat, codec, decode);
   },
 
   ...binaryTailMethods({ name: "msgpack", cut: msgpackTailBytes, headerBase: 0x90, headerLimit: 16 }, encode),
