@@ -6,7 +6,7 @@
  */
 
 import { Encoder, type Options } from "cbor-x";
-import { decodeFailure, decodeFromScratch, plainBytes, wideIntegersToBigInt } from "./msgpack.ts";
+import { decodeBinaryFrame, plainBytes, wideIntegersToBigInt } from "./msgpack.ts";
 import { binaryTailMethods } from "./binary_tail.ts";
 import { cborTailBytes } from "./cbor_tail.ts";
 import { type BinaryCodec, decodeKeepingPayload, encodeKeepingPayload } from "./binary_payload.ts";
@@ -48,13 +48,7 @@ function encode(message: readonly unknown[]): Uint8Array {
 }
 
 function decode(frame: Uint8Array | string): unknown {
-  if (typeof frame === "string") throw new Error("cbor decode failed: text frame");
-  let value: unknown;
-  try {
-    value = decodeFromScratch(frame, decodeUpTo);
-  } catch (e) {
-    throw decodeFailure("cbor", e);
-  }
+  const value = decodeBinaryFrame("cbor", frame, decodeUpTo);
   // CBOR `undefined` (0xF7) is a valid item but never a WAMP message.
   if (value === undefined) throw new Error("cbor decode failed: undefined");
   return value;

@@ -98,7 +98,7 @@ const scratch = new Uint8Array(SCRATCH_MAX);
  * truncated frame reads zeros past its end (and fails the decoder's end check), never the
  * bytes of an earlier frame.
  */
-export function decodeFromScratch(frame: Uint8Array, read: (bytes: Uint8Array, end: number) => unknown): unknown {
+function decodeFromScratch(frame: Uint8Array, read: (bytes: Uint8Array, end: number) => unknown): unknown {
   const n = frame.byteLength;
   if (n > SCRATCH_MAX) return read(plainBytes(frame), n);
   scratch.set(frame);
@@ -110,9 +110,23 @@ export function decodeFromScratch(frame: Uint8Array, read: (bytes: Uint8Array, e
 }
 
 /** Decoding failures must be `Error`s with a recognisable message; libraries may throw others. */
-export function decodeFailure(format: string, cause: unknown): Error {
+function decodeFailure(format: string, cause: unknown): Error {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new Error(`${format} decode failed: ${detail}`, { cause });
+}
+
+/**
+ * A binary serializer's `decode`: `read` over the frame (decodeFromScratch), a text frame and
+ * what the library throws turned into the `format decode failed: ...` errors the transports
+ * report.
+ */
+export function decodeBinaryFrame(format: string, frame: Uint8Array | string, read: (bytes: Uint8Array, end: number) => unknown): unknown {
+  if (typeof frame === "string") throw new Error(`${format} decode failed: text frame`);
+  try {
+    return decodeFromScratch(frame, read);
+  } catch (e) {
+    throw decodeFailure(format, e);
+  }
 }
 
 const packr = new Packr({
@@ -152,14 +166,7 @@ function encode(message: readonly unknown[]): Uint8Array {
 }
 
 function decode(frame: Uint8Array | string): unknown {
-  if (typeof frame === "string") throw new Error("msgpack decode failed: text frame");
-  let value: unknown;
-  try {
-    value = decodeFromScratch(frame, unpackUpTo);
-  } catch (e) {
-    throw decodeFailure("msgpack", e);
-  }
-  return checked(value);
+  return checked(decodeBinaryFrame("msgpack", frame, unpackUpTo));
 }
 
 export const msgpackSerializer: Serializer = {
