@@ -73,15 +73,18 @@ function messageConnection(ws: BunServerWebSocket<WsData>, drain: DrainSignal): 
     },
     protocol: ws.data.protocol,
     send(frame: Uint8Array | string): SendResult {
-      if (ws.readyState !== OPEN) return "closed";
       // The core's frames are plain Uint8Arrays over ArrayBuffers; Bun rejects shared memory.
+      // A closed socket drops the frame and says so (0), without throwing: readyState, another
+      // call into the runtime, is asked only then.
       const status = typeof frame === "string"
         ? ws.sendText(frame)
         : ws.sendBinary(frame as Uint8Array<ArrayBuffer>);
-      // 0 means dropped, which with no backpressureLimit only happens on a closing socket;
-      // an empty frame also reports 0 although it was sent.
-      const empty = typeof frame === "string" ? frame.length === 0 : frame.byteLength === 0;
-      if (status === 0 && !empty) return "closed";
+      // 0 means dropped, which with no backpressureLimit only happens on a closed socket; an
+      // empty frame on an open one also reports 0 although it was sent.
+      if (status === 0) {
+        const empty = typeof frame === "string" ? frame.length === 0 : frame.byteLength === 0;
+        if (!empty || ws.readyState !== OPEN) return "closed";
+      }
       // -1 means "some bytes are queued", however few; apply the shared threshold instead.
       return drain.afterSend(status === -1 ? ws.getBufferedAmount() : 0);
     },

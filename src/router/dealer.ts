@@ -16,7 +16,8 @@ import { type Dict, isEmptyDict } from "../wamp/validate.ts";
 import { type CallOptions, parseCallOptions } from "./call_options.ts";
 import { pickCallee, pickPartition } from "./callee_selection.ts";
 import { E_LIMIT_PENDING_CALLS, E_LIMIT_REGISTRATIONS } from "./limits.ts";
-import { appendPayload, CALL_FIXED, ERROR_FIXED, errorMessage, NO_DETAILS, YIELD_FIXED } from "./messages.ts";
+import { IdTable } from "./id_table.ts";
+import { appendPayload, CALL_FIXED, ERROR_FIXED, errorMessage, NO_DETAILS, withPayload3, withPayload4, YIELD_FIXED } from "./messages.ts";
 import { describe } from "./value_text.ts";
 import { announcesPassthru, passthruOptions } from "./passthru.ts";
 import { matchPolicyOf } from "./pattern_index.ts";
@@ -62,9 +63,9 @@ export class Dealer {
   readonly #table = new RegistrationTable();
   readonly #bySession = new Map<Session, Set<Registration>>();
   /** Calls in flight by caller, keyed by the caller's CALL request id. */
-  readonly #byCaller = new Map<Session, Map<number, Invocation>>();
+  readonly #byCaller = new Map<Session, IdTable<Invocation>>();
   /** Calls in flight by callee, keyed by the INVOCATION request id. */
-  readonly #byCallee = new Map<Session, Map<number, Invocation>>();
+  readonly #byCallee = new Map<Session, IdTable<Invocation>>();
   /** Request ids of finished progressive call invocations, per caller. */
   readonly #finished = new Map<Session, Set<number>>();
 
@@ -213,7 +214,7 @@ export class Dealer {
       return;
     }
     // A chunk for a progressive call that already ended is dropped quietly.
-    if (this.#finished.get(caller)?.has(requestId)) return;
+    if (this.#finished.size > 0 && this.#finished.get(caller)?.has(requestId)) return;
 
     const inFlight = pending?.size ?? 0;
     if (inFlight >= this.#ctx.limits.pendingCallsPerSession) {
@@ -255,9 +256,8 @@ export class Dealer {
     const details = this.#invocationDetails(caller, callee, reg, procedure, opts, calleeOptions.discloseCaller, forwardTimeout);
 
     const invocationId = callee.nextInvocationId();
-    const invocation: unknown[] = [C.INVOCATION, invocationId, reg.id, details];
-    const n = appendPayload(invocation, args, kwargs);
-    const sent = callee.send(invocation, undefined, caller.inboundTail(CALL_FIXED, n));
+    const invocation = withPayload4(C.INVOCATION, invocationId, reg.id, details, args, kwargs);
+    const sent = callee.send(invocation, undefined, caller.inboundTail(CALL_FIXED, invocation.length - 4));
     const failure = undeliverable(sent, "the call", "callee");
     if (failure) return refuseCall(caller, requestId, failure[0], failure[1]);
     const inv: Invocation = {
@@ -274,8 +274,8 @@ export class Dealer {
       timeout: forwardTimeout ? 0 : opts.timeout,
       timer: undefined,
     };
-    mapOf(this.#byCaller, caller).set(requestId, inv);
-    mapOf(this.#byCallee, callee).set(invocationId, inv);
+    (pending ?? tableOf(this.#byCaller, caller)).set(requestId, inv);
+    tableOf(this.#byCallee, callee).set(invocationId, inv);
     this.#armTimeout(inv);
   }
 
@@ -288,10 +288,15 @@ export class Dealer {
     calleeWantsCaller: boolean,
     forwardTimeout: boolean,
   ): Dict {
+    const discloses = (opts.discloseMe && this.#allowDisclose) || calleeWantsCaller;
+    // The common call has no details: no object is made for it.
+    if (reg.match === "exact" && !discloses && !opts.receiveProgress && !opts.progress && !opts.ppt && !forwardTimeout) {
+      return NO_DETAILS;
+    }
     const details: Dict = {};
     // Spec "Pattern-based Registration": the concrete URI MUST be given for pattern matches.
     if (reg.match !== "exact") details["procedure"] = procedure;
-    if ((opts.discloseMe && this.#allowDisclose) || calleeWantsCaller) {
+    if (discloses) {
       details["caller"] = caller.id;
       if (caller.auth) {
         details["caller_authid"] = caller.auth.authid;
@@ -370,9 +375,8 @@ export class Dealer {
       return;
     }
     this.#finish(inv);
-    const result: unknown[] = [C.RESULT, inv.callRequestId, ppt.kind === "ppt" ? { ...ppt.details } : NO_DETAILS];
-    const n = appendPayload(result, args, kwargs);
-    const sent = inv.caller.send(result, undefined, callee.inboundTail(YIELD_FIXED, n));
+    const result = withPayload3(C.RESULT, inv.callRequestId, ppt.kind === "ppt" ? { ...ppt.details } : NO_DETAILS, args, kwargs);
+    const sent = inv.caller.send(result, undefined, callee.inboundTail(YIELD_FIXED, result.length - 3));
     const failure = undeliverable(sent, "the result", "caller");
     if (failure) inv.caller.send(errorMessage(C.CALL, inv.callRequestId, failure[0], failure[1]));
   }
@@ -559,10 +563,10 @@ function undeliverable(result: PeerSendResult, what: string, to: string): [strin
   }
 }
 
-function mapOf<K, V>(outer: Map<Session, Map<K, V>>, session: Session): Map<K, V> {
-  let m = outer.get(session);
-  if (!m) outer.set(session, (m = new Map()));
-  return m;
+function tableOf<V>(outer: Map<Session, IdTable<V>>, session: Session): IdTable<V> {
+  let t = outer.get(session);
+  if (!t) outer.set(session, (t = new IdTable()));
+  return t;
 }
 
 function setOf<V>(outer: Map<Session, Set<V>>, session: Session): Set<V> {

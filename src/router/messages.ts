@@ -4,6 +4,7 @@
  */
 import { type Args, EncodedValue, type Kwargs } from "../serializer/encoded.ts";
 import * as C from "../wamp/codes.ts";
+import { EMPTY_DICT } from "../wamp/empty_dict.ts";
 import { type Dict, isEmptyDict } from "../wamp/validate.ts";
 
 /**
@@ -17,28 +18,55 @@ export const ERROR_FIXED = 5;
 export const PUBLISH_FIXED = 4;
 
 /**
- * Appends the trailing Arguments/ArgumentsKw to `message` and returns how many elements it
- * added. Spec "Message Definitions": an empty ArgumentsKw is omitted, and Arguments is omitted
- * only when ArgumentsKw is too. Building the message in place spares the hot paths (INVOCATION,
- * RESULT, EVENT) an array and a spread per message.
+ * How many payload elements a message carries for these Arguments/ArgumentsKw. Spec "Message
+ * Definitions": an empty ArgumentsKw is omitted, and Arguments is omitted only when ArgumentsKw
+ * is too.
  */
-export function appendPayload(message: unknown[], args: Args | undefined, kwargs: Kwargs | undefined): number {
-  if (kwargs !== undefined && !(kwargs instanceof EncodedValue ? kwargs.empty : isEmptyDict(kwargs))) {
-    message.push(args ?? [], kwargs);
-    return 2;
-  }
-  if (args !== undefined && !(args instanceof EncodedValue ? args.empty : args.length === 0)) {
-    message.push(args);
-    return 1;
-  }
+export function payloadCount(args: Args | undefined, kwargs: Kwargs | undefined): 0 | 1 | 2 {
+  if (kwargs !== undefined && !(kwargs instanceof EncodedValue ? kwargs.empty : isEmptyDict(kwargs))) return 2;
+  if (args !== undefined && !(args instanceof EncodedValue ? args.empty : args.length === 0)) return 1;
   return 0;
 }
 
-/**
- * The Details of a router message that has none: one frozen object shared by all of them, as
- * the encoders only read it (and an internal receiver that tried to change it would fail loudly).
+/** Appends the trailing Arguments/ArgumentsKw to `message` and returns how many it added. */
+export function appendPayload(message: unknown[], args: Args | undefined, kwargs: Kwargs | undefined): number {
+  const n = payloadCount(args, kwargs);
+  if (n === 2) message.push(args ?? [], kwargs);
+  else if (n === 1) message.push(args);
+  return n;
+}
+
+/*
+ * The hot messages (RESULT, INVOCATION, EVENT) are built at their final length: an array
+ * literal grown by push is reallocated, which costs every call an allocation more.
  */
-export const NO_DETAILS: Dict = Object.freeze({});
+
+/** [a, b, c] and the payload. */
+export function withPayload3(a: unknown, b: unknown, c: unknown, args: Args | undefined, kwargs: Kwargs | undefined): unknown[] {
+  switch (payloadCount(args, kwargs)) {
+    case 2:
+      return [a, b, c, args ?? [], kwargs];
+    case 1:
+      return [a, b, c, args];
+    default:
+      return [a, b, c];
+  }
+}
+
+/** [a, b, c, d] and the payload. */
+export function withPayload4(a: unknown, b: unknown, c: unknown, d: unknown, args: Args | undefined, kwargs: Kwargs | undefined): unknown[] {
+  switch (payloadCount(args, kwargs)) {
+    case 2:
+      return [a, b, c, d, args ?? [], kwargs];
+    case 1:
+      return [a, b, c, d, args];
+    default:
+      return [a, b, c, d];
+  }
+}
+
+/** The Details of a router message that has none (wamp/empty_dict.ts). */
+export const NO_DETAILS: Dict = EMPTY_DICT;
 
 /** ERROR for a client request, with a human-readable explanation as the first argument. */
 export function errorMessage(requestType: number, requestId: number, uri: string, explanation?: string): unknown[] {

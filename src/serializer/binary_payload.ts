@@ -9,6 +9,7 @@
  * the libraries' per-call overhead is most of the cost of such small values.
  * @module
  */
+import { EMPTY_DICT } from "../wamp/empty_dict.ts";
 import { decodeElements, EncodedValue } from "./encoded.ts";
 import type { SerializerName } from "./types.ts";
 
@@ -121,15 +122,9 @@ function writeAscii(out: Uint8Array, p: number, v: string): number {
   return p;
 }
 
-/**
- * What an empty map in a message's head reads to: one frozen object for all (Options and
- * Details are read, never changed, by the router; it saves an object per message).
- */
-const EMPTY_MAP: Readonly<Record<string, unknown>> = Object.freeze({});
-
 /** Whether `v` is a plain object without keys. */
 function isEmptyPlainObject(v: unknown): boolean {
-  if (v === EMPTY_MAP) return true;
+  if (v === EMPTY_DICT) return true;
   if (typeof v !== "object" || v === null || Object.getPrototypeOf(v) !== Object.prototype) return false;
   for (const _ in v) return false;
   return true;
@@ -195,7 +190,7 @@ function readHead(f: BinaryFormat, b: Uint8Array, p: number, count: number, into
       into[i] = readU32(b, p + 1) * TWO_32 + readU32(b, p + 5);
       p += 9;
     } else if (t === f.emptyMap || (t === f.map16 && b[p + 1] === 0 && b[p + 2] === 0)) {
-      into[i] = EMPTY_MAP;
+      into[i] = EMPTY_DICT;
       p += t === f.emptyMap ? 1 : 3;
     } else if (t >= f.shortTextBase && t < f.shortTextBase + f.shortTextLimit) {
       len = t - f.shortTextBase;
