@@ -18,7 +18,7 @@ import type { HistoryQuery } from "./history_query.ts";
 import type { KeptEvent } from "./kept_event.ts";
 import { E_LIMIT_SUBSCRIPTIONS } from "./limits.ts";
 import { announcesPassthru } from "./passthru.ts";
-import { appendPayload, errorMessage, PUBLISH_FIXED } from "./messages.ts";
+import { appendPayload, errorMessage, PUBLISH_FIXED, withPayload4 } from "./messages.ts";
 import { matchPolicyOf, PatternIndex } from "./pattern_index.ts";
 import { parsePublishOptions, publicationDetails } from "./publish_options.ts";
 import type { RealmContext } from "./realm_context.ts";
@@ -203,8 +203,8 @@ export class Broker {
     for (const sub of this.#index.matches(topic)) {
       // Spec "Pattern-based Subscription": pattern subscribers learn the concrete topic.
       const d = sub.match === "exact" ? details : { ...details, topic };
-      const event: unknown[] = [C.EVENT, sub.id, publication, d];
-      const n = appendPayload(event, args, kwargs);
+      const event = withPayload4(C.EVENT, sub.id, publication, d, args, kwargs);
+      const n = event.length - 4;
       const cache: FrameCache = new Map();
       // Subscribers with the publisher's serializer get its payload bytes as they came.
       const tail = session.inboundTail(PUBLISH_FIXED, n);

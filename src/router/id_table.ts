@@ -8,6 +8,11 @@
  */
 
 const FIRST_SLOTS = 16;
+/**
+ * A table this large shrinks back to FIRST_SLOTS when it empties; smaller ones keep their size,
+ * as a callee whose calls in flight come and go would otherwise grow and shrink all the time.
+ */
+const SHRINK_ABOVE = 256;
 
 export class IdTable<V> {
   /** The id in each slot; 0 for an empty one (ids are at least 1). */
@@ -71,7 +76,7 @@ export class IdTable<V> {
       return false;
     }
     // A burst of calls grew the table; once they are all done it gives the room back.
-    if (--this.#size === 0 && this.#mask + 1 > FIRST_SLOTS) this.#reset(FIRST_SLOTS);
+    if (--this.#size === 0 && this.#mask + 1 > SHRINK_ABOVE) this.#reset(FIRST_SLOTS);
     return true;
   }
 
