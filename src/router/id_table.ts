@@ -16,17 +16,15 @@ const SHRINK_ABOVE = 256;
 
 export class IdTable<V> {
   /** The id in each slot; 0 for an empty one (ids are at least 1). */
-  #keys: number[];
-  #values: (V | undefined)[];
-  #mask: number;
+  #keys: number[] = [];
+  #values: (V | undefined)[] = [];
+  #mask = 0;
   /** Entries whose slot was taken; never holds an id that is also in a slot. */
   #spill: Map<number, V> | undefined;
   #size = 0;
 
   constructor() {
-    this.#keys = new Array<number>(FIRST_SLOTS).fill(0);
-    this.#values = new Array<V | undefined>(FIRST_SLOTS).fill(undefined);
-    this.#mask = FIRST_SLOTS - 1;
+    this.#reset(FIRST_SLOTS);
   }
 
   get size(): number {
