@@ -19,6 +19,8 @@ export interface BunServerWebSocket<T> {
   sendText(data: string): number;
   sendBinary(data: Uint8Array<ArrayBuffer>): number;
   getBufferedAmount(): number;
+  /** Runs `fn` with this socket corked: what it sends goes out in one write when it returns. */
+  cork<R>(fn: (ws: BunServerWebSocket<T>) => R): R;
   ping(data?: string | Uint8Array): number;
   close(code?: number, reason?: string): void;
   terminate(): void;

@@ -168,8 +168,17 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): string | undefined {
 
 /** A client-to-server binary frame with an all-zero mask key, so the payload goes as is. */
 export function maskedBinaryFrame(payload: Uint8Array): Uint8Array {
+  return maskedFrame(0x2, payload);
+}
+
+export function maskedTextFrame(text: string): Uint8Array {
+  return maskedFrame(0x1, new TextEncoder().encode(text));
+}
+
+/** A client frame with an all-zero mask key (so the payload goes as is). */
+function maskedFrame(opcode: number, payload: Uint8Array): Uint8Array {
   const head = new Uint8Array(2 + 8 + 4);
-  head[0] = 0x82; // FIN + binary
+  head[0] = 0x80 | opcode; // FIN + opcode
   head[1] = 0x80 | 127; // masked, 64-bit length follows
   new DataView(head.buffer).setBigUint64(2, BigInt(payload.byteLength));
   return concat([head, payload]);

@@ -51,6 +51,14 @@ export class StubAcceptor implements Acceptor {
           rec.sendAfterClose = conn.send("too late");
           return;
         }
+        // "burst:<count>:<bytes>[:close]" sends `count` frames at once (see burstFrame), then
+        // closes with 1000 if asked: the frames of one turn, in order, before the close.
+        if (typeof data === "string" && data.startsWith("burst:")) {
+          const [, count, bytes, then] = data.split(":");
+          for (let i = 0; i < Number(count); i++) rec.results.push(conn.send(burstFrame(i, Number(bytes))));
+          if (then === "close") conn.close(1000, "done");
+          return;
+        }
         rec.results.push(conn.send(data));
       },
       drain: () => void rec.drains++,
@@ -75,6 +83,15 @@ export class StubAcceptor implements Acceptor {
       closed: () => void rec.closedCount++,
     };
   }
+}
+
+/**
+ * Frame `i` of a burst: every 10th a text frame holding `i`, every 50th (from the 25th) 20,000
+ * bytes (past the Bun adapter's batch), the others `bytes` bytes, each filled with `i & 255`.
+ */
+export function burstFrame(i: number, bytes: number): Uint8Array | string {
+  if (i % 10 === 0) return String(i);
+  return new Uint8Array(i % 50 === 25 ? 20_000 : bytes).fill(i & 255);
 }
 
 function record(info: TransportInfo, protocol: string | undefined): ConnRecord {

@@ -4,11 +4,13 @@
  */
 import assert from "node:assert/strict";
 import type { RunningServer, Serve, ServeOptions } from "../../adapters/_shared/serve_options.ts";
+import type { SendResult } from "../../src/platform/transport.ts";
 import { concat } from "../_support/bytes.ts";
 import { runtime, test } from "../_support/harness.ts";
 import {
   WsClient,
   maskedBinaryFrame,
+  maskedTextFrame,
   pattern,
   rawHttp,
   readBytes,
@@ -19,7 +21,7 @@ import {
   waitFor,
   withTimeout,
 } from "./_clients.ts";
-import { StubAcceptor } from "./_stub_acceptor.ts";
+import { burstFrame, StubAcceptor } from "./_stub_acceptor.ts";
 
 const { serve } = (await import(`../../adapters/${runtime}/serve.ts`)) as { serve: Serve };
 
@@ -34,6 +36,12 @@ async function withServer(
   } finally {
     await server.close();
   }
+}
+
+/** Bytes of an unmasked server frame carrying `data` (RFC 6455 section 5.2). */
+function wireSize(data: Uint8Array | string): number {
+  const n = typeof data === "string" ? new TextEncoder().encode(data).byteLength : data.byteLength;
+  return n + (n < 126 ? 2 : n < 65536 ? 4 : 10);
 }
 
 const wsUrl = (s: RunningServer, path = "/ws"): string => `ws://127.0.0.1:${s.port}${path}`;
@@ -162,6 +170,65 @@ test(`${runtime} adapter: WebSocket send reports backpressure to a slow reader, 
     const reading = readBytes(socket, 3 * frame.byteLength);
     await waitFor(() => rec.drains === 1, "sink.drain", 10_000);
     await reading;
+    socket.destroy();
+    await waitFor(() => rec.closedCount === 1, "sink.closed");
+  }), { timeout: 30_000 });
+
+test(`${runtime} adapter: frames sent at once arrive whole and in order, before the close that follows`, () =>
+  withServer({}, async (server, acceptor) => {
+    const client = await WsClient.open(wsUrl(server), ["wamp.2.json"]);
+    client.ws.send("burst:300:100:close");
+    for (let i = 0; i < 300; i++) {
+      const want = burstFrame(i, 100);
+      const got = await client.next();
+      if (typeof want === "string") {
+        assert.equal(got, want, `frame ${i}`);
+      } else {
+        assert.ok(got instanceof ArrayBuffer, `frame ${i} is binary`);
+        assert.equal(sameBytes(new Uint8Array(got), want), undefined, `frame ${i}`);
+      }
+    }
+    assert.deepEqual(await withTimeout(client.closed, "close after the burst"), { code: 1000, reason: "done" });
+    const rec = acceptor.messages[0]!;
+    assert.deepEqual(new Set(rec.results), new Set(["ok"]));
+  }));
+
+test(`${runtime} adapter: many small frames to a slow reader report backpressure, then drain and "ok" again`, () =>
+  withServer({}, async (server, acceptor) => {
+    const socket = await tcpConnect(server.port);
+    socket.write(upgradeRequest(server.port, "/ws", "wamp.2.json"));
+    await waitFor(() => acceptor.messages.length === 1, "acceptMessages");
+    const rec = acceptor.messages[0]!;
+    const burst = async (count: number, bytes: number): Promise<SendResult[]> => {
+      const before = rec.results.length;
+      socket.write(maskedTextFrame(`burst:${count}:${bytes}`));
+      await waitFor(() => rec.results.length === before + count, "a burst sent", 10_000);
+      return rec.results.slice(before);
+    };
+    // ~11 MB in bursts of 1,000 frames of mostly 1 KiB, in separate turns, while nobody reads.
+    for (let b = 0; b < 8; b++) await burst(1000, 1024);
+    assert.ok(rec.results.includes("backpressure"), "a send reported backpressure");
+    // Now the client reads (and counts) everything: the buffers empty, the sink hears `drain`,
+    // and the next sends say "ok" again.
+    let expected = 0;
+    for (let i = 0; i < 1000; i++) expected += 8 * wireSize(burstFrame(i, 1024));
+    // The HTTP 101 response is still unread too: it ends at the first blank line.
+    let read = 0;
+    let head = "";
+    socket.on("data", (chunk: Uint8Array) => {
+      if (head.endsWith("\r\n\r\n")) return void (read += chunk.byteLength);
+      for (let i = 0; i < chunk.byteLength; i++) {
+        if (head.endsWith("\r\n\r\n")) {
+          read += chunk.byteLength - i;
+          break;
+        }
+        head += String.fromCharCode(chunk[i]!);
+      }
+    });
+    await waitFor(() => read === expected, "every frame read", 15_000);
+    await waitFor(() => rec.drains >= 1, "sink.drain");
+    await sleep(50);
+    assert.deepEqual(await burst(10, 100), new Array(10).fill("ok"));
     socket.destroy();
     await waitFor(() => rec.closedCount === 1, "sink.closed");
   }), { timeout: 30_000 });
