@@ -9,7 +9,7 @@ import { sendableCloseCode, sendableCloseReason } from "../_shared/close_frame.t
 import type { Closable, ConnectionTracker } from "../_shared/connection_tracker.ts";
 import { GuardedSink } from "../_shared/sink_guard.ts";
 import type { BunServerWebSocket, BunWebSocketHandler } from "./bun_api.ts";
-import { type Flushable, SendBatch } from "./send_batch.ts";
+import { BATCH_BYTES, type Flushable, SendBatch } from "../_shared/send_batch.ts";
 
 /** Set by `server.upgrade(req, { data })`; `live` is filled in when the socket opens. */
 export interface WsData {
@@ -65,13 +65,6 @@ export function webSocketHandler(
     },
   };
 }
-
-/**
- * Frames wait here before a flush writes them all at once. It holds at most this many bytes:
- * the size of uWS's cork buffer. Past that, batching saves nothing, and a larger frame goes
- * out at once with an exact backpressure status.
- */
-const BATCH_BYTES = 16 * 1024;
 
 /**
  * A socket whose frames wait in a queue until the end of the event-loop turn (send_batch.ts),

@@ -11,6 +11,7 @@ import type { Acceptor } from "../../src/platform/transport.ts";
 import { ConnectionTracker } from "../_shared/connection_tracker.ts";
 import { callFetch, isWebSocketUpgrade } from "../_shared/http.ts";
 import { resolveServeOptions, type ResolvedServeOptions } from "../_shared/resolve_options.ts";
+import { SendBatch } from "../_shared/send_batch.ts";
 import type { RunningServer, ServeOptions } from "../_shared/serve_options.ts";
 import { negotiateSubprotocol, refusalResponse } from "../_shared/subprotocol.ts";
 import { CLOSE_GRACE_MS } from "../_shared/timing.ts";
@@ -79,6 +80,7 @@ function webSocketUpgrader(
     handleProtocols: (_offered, req) => chosen.get(req) ?? false,
   });
   let stopped = false;
+  const batch = new SendBatch();
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (stopped) {
       socket.destroy();
@@ -98,7 +100,7 @@ function webSocketUpgrader(
     }
     chosen.set(req, n.protocol);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      attachWebSocket(ws, req, n.protocol, acceptor, tracker);
+      attachWebSocket(ws, req, n.protocol, acceptor, tracker, batch);
     });
   };
   return {

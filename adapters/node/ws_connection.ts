@@ -9,6 +9,7 @@ import { DrainSignal } from "../_shared/backpressure.ts";
 import { toUint8Array } from "../_shared/bytes.ts";
 import { sendableCloseCode, sendableCloseReason } from "../_shared/close_frame.ts";
 import type { Closable, ConnectionTracker } from "../_shared/connection_tracker.ts";
+import { BATCH_BYTES, type SendBatch } from "../_shared/send_batch.ts";
 import { GuardedSink } from "../_shared/sink_guard.ts";
 
 export function attachWebSocket(
@@ -17,8 +18,21 @@ export function attachWebSocket(
   protocol: string,
   acceptor: Acceptor,
   tracker: ConnectionTracker,
+  batch: SendBatch,
 ): void {
   const drain = new DrainSignal();
+  // The frames of one turn collect in the corked socket and leave in one write at the end of
+  // the turn, or once BATCH_BYTES wait (send_batch.ts). ws.bufferedAmount counts them, so
+  // backpressure is still judged on every send.
+  const socket = req.socket;
+  let corked = false;
+  const uncork = {
+    flush(): void {
+      if (!corked) return;
+      corked = false;
+      socket.uncork();
+    },
+  };
   const conn: MessageConnection = {
     info: {
       kind: "websocket",
@@ -28,14 +42,24 @@ export function attachWebSocket(
     protocol,
     send(frame: Uint8Array | string): SendResult {
       if (ws.readyState !== WebSocket.OPEN) return "closed";
+      const size = typeof frame === "string" ? frame.length : frame.byteLength;
+      if (size >= BATCH_BYTES) {
+        uncork.flush();
+      } else if (!corked) {
+        corked = true;
+        socket.cork();
+        batch.add(uncork);
+      }
       try {
         ws.send(frame, { binary: typeof frame !== "string" });
       } catch {
         return "closed";
       }
+      if (socket.writableLength >= BATCH_BYTES) uncork.flush();
       return drain.afterSend(ws.bufferedAmount);
     },
     close(code?: number, reason?: string): void {
+      uncork.flush();
       try {
         ws.close(sendableCloseCode(code), sendableCloseReason(reason));
       } catch {

@@ -1,9 +1,9 @@
 /**
- * The Bun adapter's per-turn send batch (adapters/bun/send_batch.ts): plain JavaScript over
+ * The adapters' per-turn send batch (adapters/_shared/send_batch.ts): plain JavaScript over
  * `setImmediate`, so it runs on every runtime.
  */
 import assert from "node:assert/strict";
-import { SendBatch } from "../../adapters/bun/send_batch.ts";
+import { SendBatch } from "../../adapters/_shared/send_batch.ts";
 import { test } from "../_support/harness.ts";
 
 // Immediates run in the order they were set: this one after the batch's.

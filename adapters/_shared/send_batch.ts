@@ -1,15 +1,22 @@
 /**
- * Frames a Bun WebSocket server sends during one turn of the event loop, held per socket and
- * written at the end of the turn, each socket's under one cork: one `send` system call per
- * socket and turn where writing each frame at once costs one per frame.
+ * Frames a WebSocket server sends during one turn of the event loop, held per socket and
+ * written at the end of the turn: one `send` system call per socket and turn where writing
+ * each frame at once costs one per frame.
  *
- * Why: uWS corks only one socket at a time, the one whose input is being read, so a frame for
- * any other socket (each EVENT of a publication, an INVOCATION for a callee, a RESULT for a
- * caller) otherwise goes out by itself, and a publication to N subscribers that arrive in one
- * read costs N system calls per subscriber. Holding them to the end of the turn adds no wait:
- * `setImmediate` runs before the loop sleeps again.
+ * Why: a router's frames mostly go to sockets other than the one being read (each EVENT of a
+ * publication, an INVOCATION for a callee, a RESULT for a caller), and Bun (uWS corks only the
+ * socket being read) and Node's `ws` (one write per frame) each give such a frame its own
+ * system call. Holding them to the end of the turn adds no wait: `setImmediate` runs before
+ * the loop sleeps again. Bun holds the frames in its adapter and writes them under one cork;
+ * Node corks the TCP socket and uncorks it here.
  * @module
  */
+
+/**
+ * At most this many bytes wait in a socket's batch (the size of uWS's cork buffer): past it,
+ * batching saves nothing, and a larger frame goes out at once with an exact backpressure status.
+ */
+export const BATCH_BYTES = 16 * 1024;
 
 /** A socket with frames waiting; `flush` writes them. */
 export interface Flushable {
