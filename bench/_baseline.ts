@@ -35,7 +35,7 @@ function direction(bench: string, figure: string): Direction {
   // Absolute memory; and micro's ratios, whose tasks run one after the other rather than in
   // alternating windows, so a burst of other work during one task moves its ratio by 2x.
   if (figure === "bytes_per_idle_session" || figure === "x_baseline") return "info";
-  if (figure === "ratio_vs_relay" && (bench === "rpc" || bench === "joins")) return "higher_better";
+  if (figure === "ratio_vs_relay" && (bench === "rpc" || bench === "joins" || bench === "pubsub")) return "higher_better";
   // rpc_cpu and idle_memory ratios, cpu_ratio_vs_relay, ratio_vs_floor: cost, lower is better.
   return "lower_better";
 }

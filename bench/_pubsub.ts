@@ -1,5 +1,6 @@
 /**
- * Pub/Sub load through the router: one publisher, N subscribers on one topic.
+ * Pub/Sub load through the router (one publisher, N subscribers on one topic), or through the
+ * bare relay's fan-out (bench/relay_server.ts) as its baseline.
  * - `windowed`: as fast as the slowest subscriber allows (the publisher stays at most `window`
  *   events ahead of it, so nothing queues without bound); gives delivered events/s.
  * - `fixedRate`: a steady publication rate with the send time in the payload; gives latency.
@@ -8,6 +9,7 @@
 import type { Serializer } from "../src/serializer/types.ts";
 import type { Phases } from "./_load.ts";
 import { Samples } from "./_stats.ts";
+import { RelayFanOut } from "./_relay_client.ts";
 import { WampClient } from "./_ws_client.ts";
 
 const TOPIC = "com.example.tick";
@@ -21,15 +23,41 @@ export interface PubSubRig {
   close(): Promise<void>;
 }
 
-export async function pubSubRig(url: string, ser: Serializer, subscribers: number): Promise<PubSubRig> {
-  const publisher = await WampClient.connect(url, ser);
-  const subs = await Promise.all(Array.from({ length: subscribers }, () => WampClient.connect(url, ser)));
+/** What a rig drives: publications in, `deliver(i, args)` per event at subscriber `i`. */
+interface PubSubEnds {
+  publish(args: unknown[]): void;
+  close(): Promise<void>;
+}
+
+type Deliver = (i: number, args: unknown[]) => void;
+
+export function pubSubRig(url: string, ser: Serializer, subscribers: number): Promise<PubSubRig> {
+  return rigOver(subscribers, async (deliver) => {
+    const publisher = await WampClient.connect(url, ser);
+    const subs = await Promise.all(Array.from({ length: subscribers }, () => WampClient.connect(url, ser)));
+    await Promise.all(subs.map((s, i) => s.subscribe(TOPIC, (args) => deliver(i, args))));
+    return {
+      publish: (args) => publisher.publish(TOPIC, args),
+      close: async () => void (await Promise.all([publisher, ...subs].map((c) => c.close()))),
+    };
+  });
+}
+
+/** The same load through the bare relay's fan-out. */
+export function relayPubSubRig(url: string, ser: Serializer, subscribers: number): Promise<PubSubRig> {
+  return rigOver(subscribers, async (deliver) => {
+    const fanOut = await RelayFanOut.connect(url, ser, subscribers, deliver);
+    return { publish: (args) => fanOut.publish(TOPIC, args), close: () => fanOut.close() };
+  });
+}
+
+async function rigOver(subscribers: number, connect: (deliver: Deliver) => Promise<PubSubEnds>): Promise<PubSubRig> {
   const received = new Array<number>(subscribers).fill(0);
-  let onEvent: (i: number, args: unknown[]) => void = () => {};
-  await Promise.all(subs.map((s, i) => s.subscribe(TOPIC, (args) => {
+  let onEvent: Deliver = () => {};
+  const ends = await connect((i, args) => {
     received[i]!++;
     onEvent(i, args);
-  })));
+  });
   const total = () => received.reduce((a, b) => a + b, 0);
   const slowest = () => Math.min(...received);
   const reset = () => received.fill(0);
@@ -58,7 +86,7 @@ export async function pubSubRig(url: string, ser: Serializer, subscribers: numbe
       let pubs = 0;
       let open = true;
       const pump = () => {
-        while (open && published - slowest() < window) publisher.publish(TOPIC, [published++]);
+        while (open && published - slowest() < window) ends.publish([published++]);
       };
       onEvent = pump;
       const start = setTimeout(() => {
@@ -114,7 +142,7 @@ export async function pubSubRig(url: string, ser: Serializer, subscribers: numbe
           for (; published < due; published++) {
             const t = performance.now();
             if (t >= measureStart) measuredPubs++;
-            publisher.publish(TOPIC, [t]);
+            ends.publish([t]);
           }
         }, 1);
       });
@@ -128,8 +156,6 @@ export async function pubSubRig(url: string, ser: Serializer, subscribers: numbe
       };
     },
 
-    async close() {
-      await Promise.all([publisher, ...subs].map((c) => c.close()));
-    },
+    close: () => ends.close(),
   };
 }

@@ -28,7 +28,7 @@ function open(url: string): Promise<WebSocket> {
   });
 }
 
-function relayUrl(baseUrl: string, role: "caller" | "callee", ser: Serializer, minimal: boolean): string {
+function relayUrl(baseUrl: string, role: "caller" | "callee" | "fanout-pub" | "fanout-sub", ser: Serializer, minimal: boolean): string {
   return new URL(minimal ? `min-${role}?ser=${ser.name}` : role, baseUrl).href;
 }
 
@@ -102,5 +102,49 @@ export class RelayCaller {
 
   close(): Promise<void> {
     return closeSocket(this.#ws);
+  }
+}
+
+/**
+ * A publisher and subscribers through the relay's fan-out (every frame of the publisher goes to
+ * every subscriber): the publisher encodes a PUBLISH-shaped message and each subscriber decodes
+ * it, as the WAMP clients encode a PUBLISH and decode each EVENT.
+ */
+export class RelayFanOut {
+  readonly #publisher: WebSocket;
+  readonly #subscribers: WebSocket[];
+  readonly #ser: Serializer;
+  #nextId = 1;
+
+  private constructor(publisher: WebSocket, subscribers: WebSocket[], ser: Serializer) {
+    this.#publisher = publisher;
+    this.#subscribers = subscribers;
+    this.#ser = ser;
+  }
+
+  /** `deliver(i, args)` for each frame subscriber `i` receives. */
+  static async connect(
+    baseUrl: string,
+    ser: Serializer,
+    subscribers: number,
+    deliver: (i: number, args: unknown[]) => void,
+  ): Promise<RelayFanOut> {
+    const subs = await Promise.all(Array.from({ length: subscribers }, () => open(relayUrl(baseUrl, "fanout-sub", ser, false))));
+    subs.forEach((ws, i) => {
+      ws.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
+        const msg = ser.decode(frameOf(e.data)) as unknown[];
+        deliver(i, msg[4] as unknown[]);
+      };
+    });
+    return new RelayFanOut(await open(relayUrl(baseUrl, "fanout-pub", ser, false)), subs, ser);
+  }
+
+  publish(topic: string, args: unknown[]): void {
+    const msg = [16, this.#nextId++, {}, topic, args];
+    this.#publisher.send(this.#ser.encode(msg) as string | Uint8Array<ArrayBuffer>);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.#publisher, ...this.#subscribers].map(closeSocket));
   }
 }

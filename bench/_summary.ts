@@ -33,9 +33,10 @@ function e2eRow(l: Line): string[] | undefined {
         num(l.ratio_vs_relay),
       ];
     case "pubsub":
-      return [`pubsub ${ser} 1->${l.subscribers}`, num(l.events_per_s, " ev/s"), "", "", num(l.router_cpu_us_per_event, " us/ev"), ""];
+      // In parentheses: CPU per event over the relay fan-out's.
+      return [`pubsub ${ser} 1->${l.subscribers}`, num(l.events_per_s, " ev/s"), "", "", num(l.router_cpu_us_per_event, ` us/ev (${num(l.cpu_ratio_vs_relay)})`), num(l.ratio_vs_relay)];
     case "pubsub_latency":
-      return [`pubsub ${ser} 1->${l.subscribers} @${l.publications_per_s}/s`, "", num(l.p50_ms), num(l.p99_ms), num(l.router_cpu_us_per_event, " us/ev"), ""];
+      return [`pubsub ${ser} 1->${l.subscribers} @${l.publications_per_s}/s`, "", num(l.p50_ms), num(l.p99_ms), num(l.router_cpu_us_per_event, ` us/ev (${num(l.cpu_ratio_vs_relay)})`), ""];
     default:
       return undefined;
   }

@@ -27,7 +27,7 @@ import {
 import { startServerChild, type ServerChild } from "./_child.ts";
 import { CpuMeter, NoiseMeter } from "./_cpu.ts";
 import { closedLoop, type LoadResult, paced, type PacedResult, type Phases } from "./_load.ts";
-import { pubSubRig } from "./_pubsub.ts";
+import { type PubSubRig, pubSubRig, relayPubSubRig } from "./_pubsub.ts";
 import { type Emit, note } from "./_report.ts";
 import { type CallPayload, KIB_PAYLOAD, payloadBytes, relayRig, SMALL_PAYLOAD, wampRig } from "./_rigs.ts";
 import { runtime } from "./_runtime.ts";
@@ -168,54 +168,75 @@ async function routerCpu(
   });
 }
 
+type CpuUse = { cpuSeconds: number; corePct: number };
+const UNKNOWN_USE: CpuUse = { cpuSeconds: Number.NaN, corePct: Number.NaN };
+
 async function pubSub(router: ServerChild, relay: ServerChild, ser: Serializer, seconds: number, emit: Emit): Promise<void> {
-  note(`pubsub ${ser.name}: 1 publisher, ${SUBSCRIBERS} subscribers`);
-  const rig = await pubSubRig(router.url, ser, SUBSCRIBERS);
+  note(`pubsub ${ser.name}: 1 publisher, ${SUBSCRIBERS} subscribers, through the router and the relay's fan-out`);
+  const rigs = [await pubSubRig(router.url, ser, SUBSCRIBERS), await relayPubSubRig(relay.url, ser, SUBSCRIBERS)] as const;
+  /** Runs `run` on the router's rig and then the relay's, metering each server's CPU. */
+  const both = async <R>(run: (rig: PubSubRig, phases: Phases) => Promise<R>) => {
+    const out: { result: R; server: CpuUse; gen: CpuUse; others: CpuUse }[] = [];
+    for (const [rig, server] of [[rigs[0], router], [rigs[1], relay]] as const) {
+      const serverCpu = new CpuMeter(server.pid);
+      const genCpu = new CpuMeter("self");
+      const noise = new NoiseMeter([router.pid, relay.pid, "self"]);
+      let used = { server: UNKNOWN_USE, gen: UNKNOWN_USE, others: UNKNOWN_USE };
+      const result = await run(rig, {
+        warmupMs: WARMUP_MS,
+        measureMs: seconds * 1000,
+        onMeasureStart() {
+          serverCpu.start();
+          genCpu.start();
+          noise.start();
+        },
+        onMeasureEnd() {
+          used = { server: serverCpu.stop(), gen: genCpu.stop(), others: noise.stop() };
+        },
+      });
+      out.push({ result, ...used });
+    }
+    return out as [(typeof out)[number], (typeof out)[number]];
+  };
   try {
-    const routerCpu = new CpuMeter(router.pid);
-    const genCpu = new CpuMeter("self");
-    const noise = new NoiseMeter([router.pid, relay.pid, "self"]);
-    const unknown = { cpuSeconds: Number.NaN, corePct: Number.NaN };
-    let used = { router: unknown, gen: unknown, others: unknown };
-    const phases = (): Phases => ({
-      warmupMs: WARMUP_MS,
-      measureMs: seconds * 1000,
-      onMeasureStart() {
-        routerCpu.start();
-        genCpu.start();
-        noise.start();
-      },
-      onMeasureEnd() {
-        used = { router: routerCpu.stop(), gen: genCpu.stop(), others: noise.stop() };
-      },
-    });
     const common = { runtime, serializer: ser.name, publishers: 1, subscribers: SUBSCRIBERS };
-    const thr = await rig.windowed(PUB_WINDOW, phases());
+    const [thr, relayThr] = await both((rig, phases) => rig.windowed(PUB_WINDOW, phases));
+    const perEvent = (m: { result: { eventsPerS: number }; server: CpuUse }) => (m.server.cpuSeconds * 1e6) / (m.result.eventsPerS * seconds);
     emit({
       bench: "pubsub",
       ...common,
       window: PUB_WINDOW,
-      events_per_s: round(thr.eventsPerS),
-      publications_per_s: round(thr.publicationsPerS),
-      router_cpu_us_per_event: sig((used.router.cpuSeconds * 1e6) / (thr.eventsPerS * seconds)),
-      router_cpu_pct: round(used.router.corePct),
-      loadgen_cpu_pct: round(used.gen.corePct),
-      others_cpu_pct: round(used.others.corePct),
+      events_per_s: round(thr.result.eventsPerS),
+      publications_per_s: round(thr.result.publicationsPerS),
+      router_cpu_us_per_event: sig(perEvent(thr)),
+      relay_events_per_s: round(relayThr.result.eventsPerS),
+      relay_cpu_us_per_event: sig(perEvent(relayThr)),
+      // Delivered events/s, and CPU per event, over the relay's (one window each, router first).
+      ratio_vs_relay: sig(thr.result.eventsPerS / relayThr.result.eventsPerS),
+      cpu_ratio_vs_relay: sig(perEvent(thr) / perEvent(relayThr)),
+      router_cpu_pct: round(thr.server.corePct),
+      loadgen_cpu_pct: round(thr.gen.corePct),
+      others_cpu_pct: round(thr.others.corePct),
     });
-    const lat = await rig.fixedRate(PUB_RATE, phases());
+    const [lat, relayLat] = await both((rig, phases) => rig.fixedRate(PUB_RATE, phases));
+    const perExpected = (m: { result: { expected: number }; server: CpuUse }) => (m.server.cpuSeconds * 1e6) / m.result.expected;
     emit({
       bench: "pubsub_latency",
       ...common,
       publications_per_s: PUB_RATE,
-      p50_ms: sig(lat.p50Ms),
-      p99_ms: sig(lat.p99Ms),
-      delivered: lat.delivered,
-      expected: lat.expected,
-      router_cpu_us_per_event: sig((used.router.cpuSeconds * 1e6) / lat.expected),
-      router_cpu_pct: round(used.router.corePct),
-      others_cpu_pct: round(used.others.corePct),
+      p50_ms: sig(lat.result.p50Ms),
+      p99_ms: sig(lat.result.p99Ms),
+      delivered: lat.result.delivered,
+      expected: lat.result.expected,
+      router_cpu_us_per_event: sig(perExpected(lat)),
+      relay_p50_ms: sig(relayLat.result.p50Ms),
+      relay_p99_ms: sig(relayLat.result.p99Ms),
+      relay_cpu_us_per_event: sig(perExpected(relayLat)),
+      cpu_ratio_vs_relay: sig(perExpected(lat) / perExpected(relayLat)),
+      router_cpu_pct: round(lat.server.corePct),
+      others_cpu_pct: round(lat.others.corePct),
     });
   } finally {
-    await rig.close();
+    await Promise.all(rigs.map((r) => r.close()));
   }
 }

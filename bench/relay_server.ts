@@ -9,6 +9,9 @@
  * `/min-callee?ser=NAME` and `/min-caller?ser=NAME` serve the minimal dealer of
  * bench/_minimal_dealer.ts (decode, correlate, encode again): the floor for CPU per call.
  *
+ * Every frame from the socket on /fanout-pub goes to every socket on /fanout-sub: the baseline of
+ * the Pub/Sub benchmark (a publication to N subscribers, no WAMP).
+ *
  * A socket on /echo gets each of its frames sent back to it: the baseline of the join benchmark
  * (bench/_joins.ts), a round trip with one hop like a client's to a router. Plain HTTP
  * `GET /_bench/memory` forces a GC and returns heap figures (bench/_idle_memory.ts).
@@ -29,7 +32,7 @@ interface Sock {
   send(data: string | Uint8Array, binary: boolean): void;
 }
 
-type Role = "caller" | "callee" | "echo" | "min-caller" | "min-callee";
+type Role = "caller" | "callee" | "echo" | "min-caller" | "min-callee" | "fanout-pub" | "fanout-sub";
 
 /**
  * Frames from callers to the callee and back, answers matched FIFO; echo sockets get their own
@@ -38,10 +41,12 @@ type Role = "caller" | "callee" | "echo" | "min-caller" | "min-callee";
 class Switchboard {
   #callee: Sock | undefined;
   #waiting: Sock[] = [];
+  readonly #fanOut = new Set<Sock>();
   readonly #dealer = new MinimalDealer();
 
   opened(sock: Sock, role: Role, ser: Serializer): void {
     if (role === "min-callee") this.#dealer.calleeOpened(sock, ser);
+    if (role === "fanout-sub") this.#fanOut.add(sock);
     if (role !== "callee") return;
     this.#callee = sock;
     this.#waiting = [];
@@ -54,6 +59,10 @@ class Switchboard {
       this.#dealer.fromCallee(ser, data);
     } else if (role === "echo") {
       sock.send(data, binary);
+    } else if (role === "fanout-pub") {
+      for (const sub of this.#fanOut) sub.send(data, binary);
+    } else if (role === "fanout-sub") {
+      // Subscribers only listen.
     } else if (role === "callee") {
       this.#waiting.shift()?.send(data, binary);
     } else if (this.#callee) {
@@ -64,12 +73,15 @@ class Switchboard {
 
   closed(sock: Sock): void {
     if (sock === this.#callee) this.#callee = undefined;
+    this.#fanOut.delete(sock);
     this.#dealer.calleeClosed(sock);
   }
 }
 
 function roleOf(url: string | undefined): Role {
   const u = url ?? "";
+  if (u.includes("/fanout-pub")) return "fanout-pub";
+  if (u.includes("/fanout-sub")) return "fanout-sub";
   if (u.includes("/min-callee")) return "min-callee";
   if (u.includes("/min-caller")) return "min-caller";
   return u.includes("/callee") ? "callee" : u.includes("/echo") ? "echo" : "caller";
