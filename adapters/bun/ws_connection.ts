@@ -97,8 +97,9 @@ export class BatchedConnection implements MessageConnection, Flushable {
     if (this.#closed) return "closed";
     // A string's length stands in for its UTF-8 size: this only decides when to flush early.
     this.#queuedBytes += typeof frame === "string" ? frame.length : frame.byteLength;
-    if (this.#queue.push(frame) === 1 && this.#queuedBytes < BATCH_BYTES) this.#batch.add(this);
-    else if (this.#queuedBytes >= BATCH_BYTES) this.flush();
+    this.#queue.push(frame);
+    if (this.#queuedBytes >= BATCH_BYTES) this.flush();
+    else if (this.#queue.length === 1) this.#batch.add(this);
     return this.#closed ? "closed" : this.#result;
   }
 

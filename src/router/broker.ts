@@ -18,7 +18,7 @@ import type { HistoryQuery } from "./history_query.ts";
 import type { KeptEvent } from "./kept_event.ts";
 import { E_LIMIT_SUBSCRIPTIONS } from "./limits.ts";
 import { announcesPassthru } from "./passthru.ts";
-import { appendPayload, errorMessage, PUBLISH_FIXED, withPayload4 } from "./messages.ts";
+import { errorMessage, PUBLISH_FIXED, withPayload4 } from "./messages.ts";
 import { matchPolicyOf, PatternIndex } from "./pattern_index.ts";
 import { parsePublishOptions, publicationDetails } from "./publish_options.ts";
 import type { RealmContext } from "./realm_context.ts";
@@ -261,9 +261,7 @@ export class Broker {
     for (const ev of this.#retained.forSubscriber(sub.uri, sub.match, session)) {
       const details: Dict = { ...ev.details, retained: true };
       if (sub.match !== "exact") details["topic"] = ev.topic;
-      const event: unknown[] = [C.EVENT, sub.id, ev.publication, details];
-      appendPayload(event, ev.args, ev.kwargs);
-      session.send(event);
+      session.send(withPayload4(C.EVENT, sub.id, ev.publication, details, ev.args, ev.kwargs));
     }
   }
 

@@ -332,9 +332,8 @@ export class Dealer {
     const more = options["progress"] === true;
     if (!more) inv.inputOpen = false;
     if (inv.canceling) return;
-    const invocation: unknown[] = [C.INVOCATION, inv.invocationId, inv.registration.id, more ? { progress: true } : NO_DETAILS];
-    const n = appendPayload(invocation, args, kwargs);
-    inv.callee.send(invocation, undefined, inv.caller.inboundTail(CALL_FIXED, n));
+    const invocation = withPayload4(C.INVOCATION, inv.invocationId, inv.registration.id, more ? { progress: true } : NO_DETAILS, args, kwargs);
+    inv.callee.send(invocation, undefined, inv.caller.inboundTail(CALL_FIXED, invocation.length - 4));
   }
 
   /** YIELD from a callee: a progressive or final result. */
@@ -364,9 +363,9 @@ export class Dealer {
       // open; dropping is what Nexus does and the safest).
       if (!inv.receiveProgress) return;
       this.#armTimeout(inv);
-      const result: unknown[] = [C.RESULT, inv.callRequestId, { ...(ppt.kind === "ppt" ? ppt.details : {}), progress: true }];
-      const n = appendPayload(result, args, kwargs);
-      const sent = inv.caller.send(result, undefined, callee.inboundTail(YIELD_FIXED, n));
+      const details = { ...(ppt.kind === "ppt" ? ppt.details : {}), progress: true };
+      const result = withPayload3(C.RESULT, inv.callRequestId, details, args, kwargs);
+      const sent = inv.caller.send(result, undefined, callee.inboundTail(YIELD_FIXED, result.length - 3));
       const failure = undeliverable(sent, "the progressive result", "caller");
       if (failure) {
         this.#finish(inv);

@@ -28,7 +28,10 @@ export function payloadCount(args: Args | undefined, kwargs: Kwargs | undefined)
   return 0;
 }
 
-/** Appends the trailing Arguments/ArgumentsKw to `message` and returns how many it added. */
+/**
+ * Appends the trailing Arguments/ArgumentsKw to `message` and returns how many it added: for
+ * the messages off the call and publication path (ERROR, the meta API's own messages).
+ */
 export function appendPayload(message: unknown[], args: Args | undefined, kwargs: Kwargs | undefined): number {
   const n = payloadCount(args, kwargs);
   if (n === 2) message.push(args ?? [], kwargs);
@@ -37,8 +40,9 @@ export function appendPayload(message: unknown[], args: Args | undefined, kwargs
 }
 
 /*
- * The hot messages (RESULT, INVOCATION, EVENT) are built at their final length: an array
- * literal grown by push is reallocated, which costs every call an allocation more.
+ * RESULT, INVOCATION and EVENT, on the call and publication path, are built at their final
+ * length: an array literal grown by push is reallocated, which costs every call an allocation
+ * more.
  */
 
 /** [a, b, c] and the payload. */
